@@ -254,12 +254,7 @@ func (tr *trackingRig) slackCommand(t *testing.T, user, text, responseURL string
 func TestSlackStatusAndAllowlist(t *testing.T) {
 	tr := newTrackingRig(t)
 	tr.withWorkflows(t)
-	if err := tr.store.UpsertInstallation(context.Background(), store.Installation{ID: installation, AccountLogin: "acme", AccountType: "Organization"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := tr.store.AddRepositories(context.Background(), installation, []store.Repository{{ID: trackedRepoID, InstallationID: installation, FullName: trackedRepo}}); err != nil {
-		t.Fatal(err)
-	}
+	tr.storeInstallation(t)
 	body := formBody(inTenDays())
 	tr.gh.AddIssue(trackedRepo, fakegithub.Issue{Number: 32, Title: "Go-live", Body: body, Labels: []string{"golive"}})
 	tr.send(t, "", tr.issueEvent(t, "opened", 32, body, nil, "alice"))
@@ -428,9 +423,7 @@ func TestSlackProductionDeployNeedsConfirmation(t *testing.T) {
 	tr := newTrackingRig(t)
 	tr.withWorkflows(t)
 	tr.gh.PutFile(trackedRepo, ".github/golive.yml", gateConfig)
-	ctx := context.Background()
-	tr.store.UpsertInstallation(ctx, store.Installation{ID: installation, AccountLogin: "acme", AccountType: "Organization"})
-	tr.store.AddRepositories(ctx, installation, []store.Repository{{ID: trackedRepoID, InstallationID: installation, FullName: trackedRepo}})
+	tr.storeInstallation(t)
 	body := formBody(inTenDays())
 	tr.gh.AddIssue(trackedRepo, fakegithub.Issue{Number: 35, Title: "Go-live", Body: body, Labels: []string{"golive"}})
 	tr.send(t, "", tr.issueEvent(t, "opened", 35, body, nil, "alice"))

@@ -83,7 +83,7 @@ func newTrackingRig(t testing.TB) *trackingRig {
 	d, err := inbox.NewDispatcher(inbox.DispatcherOptions{Store: st, Backlog: r.backlog, Logger: logger, PollInterval: 10 * time.Millisecond},
 		&handlers.IssuesHandler{Tracker: svc}, &handlers.IssueCommentHandler{Planner: svc, Commands: cmds, AllowedBots: []string{"release-bot[bot]"}},
 		&handlers.WorkflowRunHandler{Runs: cmds}, &handlers.DeploymentStatusHandler{Deployments: cmds}, &handlers.SlackCommandHandler{Commands: cmds}, &handlers.SlackConfirmHandler{Confirmer: cmds},
-		&handlers.DeploymentProtectionRuleHandler{Gates: gates})
+		&handlers.DeploymentProtectionRuleHandler{Gates: gates}, &handlers.ActionEventHandler{Events: cmds})
 	if err != nil {
 		t.Fatal(err)
 	}

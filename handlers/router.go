@@ -27,10 +27,12 @@ type Routes struct {
 	Slack             *SlackVerifier
 	SlackCommands     http.Handler
 	SlackInteractions http.Handler
-	Store             Pinger
-	Metrics           *metrics.Metrics
-	Clock             clock.Clock
-	Logger            *slog.Logger
+	// ActionEvents takes reports from golive's GitHub Action.
+	ActionEvents http.Handler
+	Store        Pinger
+	Metrics      *metrics.Metrics
+	Clock        clock.Clock
+	Logger       *slog.Logger
 }
 
 // NewRouter maps golive's routes:
@@ -38,6 +40,7 @@ type Routes struct {
 //	POST /webhooks/github     GitHub webhook deliveries
 //	POST /slack/commands      the /golive slash command (signed)
 //	POST /slack/interactions  Slack buttons (signed)
+//	POST /api/actions/events  reports from golive's Action (OIDC bearer token)
 //	GET  /healthz             the process is alive
 //	GET  /readyz              the store is reachable (503 otherwise)
 //	GET  /metrics             Prometheus metrics
@@ -46,6 +49,9 @@ func NewRouter(rt Routes) *mux.Router {
 	r.Handle("/webhooks/github", rt.Webhook).Methods(http.MethodPost)
 	r.Handle("/slack/commands", rt.Slack.Wrap("command", rt.SlackCommands)).Methods(http.MethodPost)
 	r.Handle("/slack/interactions", rt.Slack.Wrap("interaction", rt.SlackInteractions)).Methods(http.MethodPost)
+	if rt.ActionEvents != nil {
+		r.Handle("/api/actions/events", rt.ActionEvents).Methods(http.MethodPost)
+	}
 	r.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	}).Methods(http.MethodGet, http.MethodHead)

@@ -48,6 +48,10 @@ type Config struct {
 	// comments run; other bots' comments are ignored.
 	CommandBots []string `env:"GOLIVE_COMMAND_BOTS"`
 
+	// ActionsOIDCIssuer issues the tokens with which golive's Action
+	// proves its repository when it reports to the server.
+	ActionsOIDCIssuer string `env:"GOLIVE_ACTIONS_OIDC_ISSUER, default=https://token.actions.githubusercontent.com"`
+
 	GitHub GitHub
 	Slack  Slack
 	Inbox  Inbox
@@ -121,7 +125,7 @@ func (c *Config) validate() error {
 	if len(missing) > 0 {
 		errs = append(errs, fmt.Errorf("missing or empty: %s", strings.Join(missing, ", ")))
 	}
-	for name, u := range map[string]string{"GITHUB_API_URL": c.GitHub.APIURL, "SLACK_API_URL": c.Slack.APIURL} {
+	for name, u := range map[string]string{"GITHUB_API_URL": c.GitHub.APIURL, "SLACK_API_URL": c.Slack.APIURL, "GOLIVE_ACTIONS_OIDC_ISSUER": c.ActionsOIDCIssuer} {
 		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
 			errs = append(errs, fmt.Errorf("%s must be an http(s) URL, got %q", name, u))
 		}

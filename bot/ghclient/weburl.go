@@ -6,15 +6,24 @@ import (
 	"strings"
 )
 
-// IssueURL returns the web address of issue number of repo ("owner/name")
-// on the GitHub whose REST API root is apiURL: github.com for
-// api.github.com, the host without /api/v3 for GitHub Enterprise Server.
-func IssueURL(apiURL, repo string, number int) string {
-	web := "https://github.com"
+// WebURL returns the web root of the GitHub whose REST API root is apiURL:
+// https://github.com for api.github.com, the host without /api/v3 for
+// GitHub Enterprise Server.
+func WebURL(apiURL string) string {
 	if u, err := url.Parse(apiURL); err == nil && u.Host != "" && u.Host != "api.github.com" {
 		u.Path = strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), "/api/v3")
 		u.RawQuery, u.Fragment = "", ""
-		web = strings.TrimSuffix(u.String(), "/")
+		return strings.TrimSuffix(u.String(), "/")
 	}
-	return fmt.Sprintf("%s/%s/issues/%d", web, repo, number)
+	return "https://github.com"
+}
+
+// IssueURL returns the web address of issue number of repo ("owner/name").
+func IssueURL(apiURL, repo string, number int) string {
+	return fmt.Sprintf("%s/%s/issues/%d", WebURL(apiURL), repo, number)
+}
+
+// RunURL returns the web address of a workflow run of repo.
+func RunURL(apiURL, repo, runID string) string {
+	return fmt.Sprintf("%s/%s/actions/runs/%s", WebURL(apiURL), repo, url.PathEscape(runID))
 }

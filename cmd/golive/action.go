@@ -32,6 +32,7 @@ import (
 	"github.com/golive-dev/golive/bot/smoke"
 	"github.com/golive-dev/golive/bot/tracking"
 	"github.com/golive-dev/golive/bot/watch"
+	"github.com/golive-dev/golive/handlers"
 )
 
 const actionUsage = `Usage: golive action COMMAND
@@ -107,6 +108,7 @@ var actionInputs = []actionInput{
 	{"sha", ""},
 	{"run_url", ""},
 	{"started_at", ""},
+	{"server_url", ""},
 }
 
 // actionCommands are the commands, by name.
@@ -824,6 +826,7 @@ func (a *actionRun) watch(ctx context.Context) actionOutcome {
 	env := a.inputOrEvent("environment", "environment")
 	ref, sha := a.input("rollback_ref"), a.input("rollback_sha")
 	number := a.issueInput()
+	server := a.serverURL()
 
 	var src watch.Source
 	switch {
@@ -904,7 +907,32 @@ func (a *actionRun) watch(ctx context.Context) actionOutcome {
 		}
 		result["comment_id"] = id
 	}
+	if server != "" && (number > 0 || env != "") {
+		ev := handlers.ActionEventRequest{Kind: "watch", Issue: number, Environment: env, SHA: a.deployedSHA(), Reason: o.Reason}
+		if rb, _ := result["rollback"].(map[string]string); rb["dispatched"] == "true" {
+			ev.Rollback = workflow
+		}
+		status, err := a.notifyServer(ctx, server, ev)
+		if err != nil {
+			result["server"], result["server_error"] = "failed", err.Error()
+			out.reason += "; the golive server was not told: " + err.Error()
+			fmt.Fprintf(&b, "\n⚠️ The golive server (and so the Slack thread) was not told: %s\n", inline(err.Error()))
+			out.summary = b.String()
+		} else {
+			result["server"] = status
+		}
+	}
 	return out
+}
+
+// deployedSHA is the commit the run deploys: the dispatch's `sha` input,
+// else the run's GITHUB_SHA.
+func (a *actionRun) deployedSHA() string {
+	if s := a.inputOrEvent("sha", "sha"); s != "" {
+		return s
+	}
+	s, _ := a.env.Lookup("GITHUB_SHA")
+	return s
 }
 
 // rollback dispatches workflow once to roll env back.
@@ -1046,10 +1074,7 @@ func (a *actionRun) report(ctx context.Context) actionOutcome {
 	env := a.inputOrEvent("environment", "environment")
 	number := a.issueInput()
 	outcome := strings.ToLower(a.input("outcome"))
-	sha := a.inputOrEvent("sha", "sha")
-	if sha == "" {
-		sha, _ = a.env.Lookup("GITHUB_SHA")
-	}
+	sha := a.deployedSHA()
 	runURL := a.input("run_url")
 	if runURL == "" {
 		runURL = a.runURL()
@@ -1080,18 +1105,24 @@ func (a *actionRun) report(ctx context.Context) actionOutcome {
 	if number == 0 && env == "" {
 		a.problem("give `issue`, or `environment` to report on its open go-live")
 	}
+	server := a.serverURL()
 	a.github()
 	if len(a.problems) > 0 {
 		return badInputs(a.problems)
 	}
-	if number == 0 {
-		cfg, err := a.config(ctx)
-		if err != nil {
+	// Without a server the step ticks the environment's tick_on_success
+	// items itself, so it needs the configuration for a success too.
+	var cfg *repoconfig.Config
+	if number == 0 || (server == "" && outcome == "success" && env != "") {
+		var err error
+		if cfg, err = a.config(ctx); err != nil {
 			return failed("❌ could not read the configuration", err)
 		}
 		if a.environment(cfg, env); len(a.problems) > 0 {
 			return badInputs(a.problems)
 		}
+	}
+	if number == 0 {
 		g, _, found, err := a.findGoLive(ctx, cfg, env, 0)
 		if err != nil {
 			return failed("❌ could not find the go-live", err)
@@ -1133,7 +1164,56 @@ func (a *actionRun) report(ctx context.Context) actionOutcome {
 		return a.commentFailed(out, err)
 	}
 	result["comment_id"] = id
+
+	// Through the server the Slack thread hears of the deploy and the
+	// server ticks the items; otherwise the step ticks them on the issue.
+	if server != "" {
+		ev := handlers.ActionEventRequest{Kind: "report", Issue: number, Environment: env, SHA: sha, Outcome: outcome}
+		if s, ok := seconds.(float64); ok {
+			n := int64(s)
+			ev.DurationSeconds = &n
+		}
+		status, err := a.notifyServer(ctx, server, ev)
+		if err == nil {
+			result["server"] = status
+			out.reason += "; the golive server has it"
+			return out
+		}
+		result["server"], result["server_error"] = "failed", err.Error()
+		out.warning = true
+		out.reason += "; the golive server did not take it (" + err.Error() + "), so the step ticks the items itself"
+		out.summary += "\n⚠️ The golive server did not take the report: " + inline(err.Error()) + "\n"
+		if cfg == nil && outcome == "success" && env != "" {
+			if cfg, err = a.config(ctx); err != nil {
+				return failed("❌ could not read the configuration", err)
+			}
+		}
+	}
+	if outcome != "success" || cfg == nil {
+		return out
+	}
+	e, _ := cfg.Environment(env)
+	ticked, err := a.tickOnIssue(ctx, number, e.TickOnSuccess)
+	if err != nil {
+		out.code, out.decision, out.title = 1, decisionError, "❌ reported, but the items are not ticked"
+		out.reason = err.Error()
+		result["error"] = err.Error()
+		return out
+	}
+	result["ticked"] = ticked
+	if len(ticked) > 0 {
+		out.summary += "\nTicked on the go-live: " + codeList(ticked) + "\n"
+	}
 	return out
+}
+
+// codeList writes names as inline code, comma-separated.
+func codeList(names []string) string {
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = code(n)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // --- Markdown ---

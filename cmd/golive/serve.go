@@ -22,6 +22,7 @@ import (
 	"github.com/golive-dev/golive/bot/inbox"
 	"github.com/golive-dev/golive/bot/logging"
 	"github.com/golive-dev/golive/bot/metrics"
+	"github.com/golive-dev/golive/bot/oidc"
 	"github.com/golive-dev/golive/bot/scheduler"
 	"github.com/golive-dev/golive/bot/slackclient"
 	"github.com/golive-dev/golive/bot/slackpace"
@@ -141,6 +142,7 @@ func runServer(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 		&handlers.DeploymentProtectionRuleHandler{Gates: gates},
 		&handlers.SlackCommandHandler{Commands: commands},
 		&handlers.SlackConfirmHandler{Confirmer: commands},
+		&handlers.ActionEventHandler{Events: commands},
 	)
 	if err != nil {
 		return err
@@ -159,6 +161,7 @@ func runServer(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 		Slack:             &handlers.SlackVerifier{SigningSecret: []byte(cfg.Slack.SigningSecret.Reveal()), Clock: clk, Metrics: m, Logger: logger},
 		SlackCommands:     &handlers.SlackCommands{Ingester: ingester, Clock: clk, Logger: logger},
 		SlackInteractions: &handlers.SlackInteractions{Logger: logger, Snoozer: reminderSender, Responder: slack, Ingester: ingester, Clock: clk},
+		ActionEvents:      actionEvents(cfg, commands, ingester, clk, logger),
 		Store:             st, Metrics: m, Clock: clk, Logger: logger,
 	})
 
@@ -234,4 +237,22 @@ func checkSlack(ctx context.Context, slack *slackclient.Client, configured bool,
 		return
 	}
 	logger.Info("slack connected", "team", id.Team, "bot_user", id.User)
+}
+
+// actionEvents is the endpoint golive's Action reports to. Its tokens name
+// the server's public URL as their audience, so without GOLIVE_PUBLIC_URL
+// the endpoint explains that instead of accepting reports.
+func actionEvents(cfg *config.Config, commands *deploy.Service, ingester *inbox.Ingester, clk clock.Clock, logger *slog.Logger) http.Handler {
+	if cfg.PublicURL == "" {
+		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			http.Error(w, "golive takes reports from its Action only when GOLIVE_PUBLIC_URL is set (it is the audience of the job's OIDC token)", http.StatusServiceUnavailable)
+		})
+	}
+	return &handlers.ActionEvents{
+		Verifier: &oidc.Verifier{Issuer: cfg.ActionsOIDCIssuer, Audience: oidc.Audience(cfg.PublicURL), Clock: clk,
+			HTTP: &http.Client{Timeout: 10 * time.Second}},
+		Repos:    commands,
+		RunURL:   func(repo, runID string) string { return ghclient.RunURL(cfg.GitHub.APIURL, repo, runID) },
+		Ingester: ingester, Clock: clk, Logger: logger,
+	}
 }
