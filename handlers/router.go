@@ -33,6 +33,8 @@ type Routes struct {
 	Metrics      *metrics.Metrics
 	Clock        clock.Clock
 	Logger       *slog.Logger
+	// Status is the status page; nil serves none (see StatusPage).
+	Status *StatusPage
 }
 
 // NewRouter maps golive's routes:
@@ -41,6 +43,9 @@ type Routes struct {
 //	POST /slack/commands      the /golive slash command (signed)
 //	POST /slack/interactions  Slack buttons (signed)
 //	POST /api/actions/events  reports from golive's Action (OIDC bearer token)
+//	GET  /status              the status page (see StatusPage)
+//	POST /status/login        its login form
+//	GET  /github/installed    where GitHub sends people after installing the App
 //	GET  /healthz             the process is alive
 //	GET  /readyz              the store is reachable (503 otherwise)
 //	GET  /metrics             Prometheus metrics
@@ -52,6 +57,11 @@ func NewRouter(rt Routes) *mux.Router {
 	if rt.ActionEvents != nil {
 		r.Handle("/api/actions/events", rt.ActionEvents).Methods(http.MethodPost)
 	}
+	if rt.Status != nil {
+		r.HandleFunc("/status", rt.Status.Page).Methods(http.MethodGet, http.MethodHead)
+		r.HandleFunc("/status/login", rt.Status.Login).Methods(http.MethodPost)
+	}
+	r.HandleFunc("/github/installed", installedPage).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	}).Methods(http.MethodGet, http.MethodHead)

@@ -48,6 +48,9 @@ type Config struct {
 	// comments run; other bots' comments are ignored.
 	CommandBots []string `env:"GOLIVE_COMMAND_BOTS"`
 
+	// StatusToken guards the status page (GET /status); "" turns it off.
+	StatusToken Secret `env:"GOLIVE_STATUS_TOKEN"`
+
 	// ActionsOIDCIssuer issues the tokens with which golive's Action
 	// proves its repository when it reports to the server.
 	ActionsOIDCIssuer string `env:"GOLIVE_ACTIONS_OIDC_ISSUER, default=https://token.actions.githubusercontent.com"`
@@ -84,6 +87,10 @@ type Inbox struct {
 	RedeliveryInterval time.Duration `env:"GOLIVE_REDELIVERY_INTERVAL, default=5m"`
 	RedeliveryLookback time.Duration `env:"GOLIVE_REDELIVERY_LOOKBACK, default=72h"`
 }
+
+// minStatusToken is the shortest GOLIVE_STATUS_TOKEN accepted: the token
+// is the status page's only protection against guessing.
+const minStatusToken = 16
 
 // githubKeepsDeliveries is how far back GitHub lists an App's deliveries.
 const githubKeepsDeliveries = 72 * time.Hour
@@ -134,6 +141,9 @@ func (c *Config) validate() error {
 		if p, err := url.Parse(c.PublicURL); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
 			errs = append(errs, fmt.Errorf("GOLIVE_PUBLIC_URL must be an http(s) URL, got %q", c.PublicURL))
 		}
+	}
+	if t := c.StatusToken.Reveal(); t != "" && (len(t) < minStatusToken || strings.TrimSpace(t) != t) {
+		errs = append(errs, fmt.Errorf("GOLIVE_STATUS_TOKEN must be at least %d characters without surrounding spaces (for example: openssl rand -hex 24), or empty to turn the status page off", minStatusToken))
 	}
 	switch c.LogFormat {
 	case "json", "text":

@@ -286,6 +286,9 @@ type ManifestConversion struct {
 	ClientSecret  string
 	WebhookSecret string
 	PEM           string
+	// Manifest is the manifest registered through the web flow
+	// (handlers_manifest.go); nil for AddManifestCode.
+	Manifest map[string]any
 }
 
 // GateReview is a recorded call of a deployment protection rule's callback

@@ -240,6 +240,9 @@ func (s *Server) convertManifest(c *reqCtx) response {
 	body["client_secret"] = m.ClientSecret
 	body["webhook_secret"] = m.WebhookSecret
 	body["pem"] = m.PEM
+	if m.Manifest != nil {
+		s.applyManifest(body, m.Manifest)
+	}
 	return s.created(body, "")
 }
 

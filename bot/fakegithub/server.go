@@ -369,6 +369,9 @@ func (c *reqCtx) decode(v any) error {
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.serveWebFlow(w, r) { // the manifest flow's web pages, not the API
+		return
+	}
 	now := s.clock.Now().UTC()
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
 	if err != nil {

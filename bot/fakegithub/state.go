@@ -29,6 +29,7 @@ type state struct {
 	deliveries    []*HookDelivery // ascending ID
 	redeliveries  []int64
 	manifests     map[string]*ManifestConversion
+	registrations []RegisteredManifest // the web manifest flow's (handlers_manifest.go)
 	dispatches    []Dispatch
 	gateReviews   []GateReview
 	teams         map[string]*teamState // by lower "org/slug"

@@ -204,6 +204,10 @@ type Store interface {
 	AppendCommandAudit(ctx context.Context, a CommandAudit) (CommandAudit, error)
 	ListCommandAudit(ctx context.Context, repo string, limit int) ([]CommandAudit, error)
 
+	// Status page reads across a repository's environments; see status.go.
+	ListEnvLocks(ctx context.Context, repoID int64, now time.Time) ([]EnvLock, error)
+	RecentDeploys(ctx context.Context, repoID int64, limit int) ([]Deploy, error)
+
 	// Deployment gates: the runs golive's deployment protection rule
 	// reviews; see gates.go for each method's contract.
 	PutGate(ctx context.Context, g Gate) (Gate, bool, error)

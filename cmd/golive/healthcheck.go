@@ -18,7 +18,13 @@ func healthcheck(ctx context.Context, env envconfig.Lookuper, stderr io.Writer) 
 	var c struct {
 		Addr string `env:"GOLIVE_ADDR, default=:3000"`
 	}
-	if err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: &c, Lookuper: env}); err != nil {
+	// Like serve, it reads ./.env, where GOLIVE_ADDR may be set.
+	overlay, err := withDotenv(env)
+	if err != nil {
+		fmt.Fprintf(stderr, "golive healthcheck: %v\n", err)
+		return 2
+	}
+	if err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: &c, Lookuper: overlay}); err != nil {
 		fmt.Fprintf(stderr, "golive healthcheck: read GOLIVE_ADDR: %v\n", err)
 		return 2
 	}

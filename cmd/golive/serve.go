@@ -14,6 +14,7 @@ import (
 
 	"github.com/sethvargo/go-envconfig"
 
+	"github.com/golive-dev/golive/bot/checklist"
 	"github.com/golive-dev/golive/bot/clock"
 	"github.com/golive-dev/golive/bot/config"
 	"github.com/golive-dev/golive/bot/deploy"
@@ -26,6 +27,7 @@ import (
 	"github.com/golive-dev/golive/bot/scheduler"
 	"github.com/golive-dev/golive/bot/slackclient"
 	"github.com/golive-dev/golive/bot/slackpace"
+	"github.com/golive-dev/golive/bot/status"
 	"github.com/golive-dev/golive/bot/store"
 	"github.com/golive-dev/golive/bot/tracking"
 	"github.com/golive-dev/golive/handlers"
@@ -35,7 +37,16 @@ import (
 // stops accepting requests, drains work in flight within the shutdown
 // timeout, and leaves unfinished deliveries in the inbox for the next start.
 func serve(ctx context.Context, env envconfig.Lookuper, stderr io.Writer) int {
-	cfg, err := config.Load(ctx, env)
+	overlay, err := withDotenv(env)
+	if err != nil {
+		fmt.Fprintf(stderr, "golive: refusing to start: %v\n", err)
+		return 2
+	}
+	if needsSetup(overlay) {
+		// No GitHub App is configured: first-run setup (setup.go).
+		return serveSetup(ctx, overlay, stderr)
+	}
+	cfg, err := config.Load(ctx, overlay)
 	if err != nil {
 		fmt.Fprintf(stderr, "golive: refusing to start: %v\n", err)
 		return 2
@@ -50,6 +61,13 @@ func serve(ctx context.Context, env envconfig.Lookuper, stderr io.Writer) int {
 }
 
 func runServer(ctx context.Context, cfg *config.Config, logger *slog.Logger) error {
+	return runServerOn(ctx, cfg, logger, nil)
+}
+
+// runServerOn is runServer serving on ln, or on a new listener on
+// GOLIVE_ADDR when ln is nil (first-run setup hands over its listener, so
+// golive keeps its address).
+func runServerOn(ctx context.Context, cfg *config.Config, logger *slog.Logger, ln net.Listener) error {
 	clk := clock.System{}
 	m := metrics.New()
 
@@ -131,19 +149,7 @@ func runServer(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 	backlog := inbox.NewBacklog(pending, cfg.Inbox.MaxBacklog, m.InboxBacklog)
 	dispatcher, err := inbox.NewDispatcher(inbox.DispatcherOptions{
 		Store: st, Clock: clk, Logger: logger, Metrics: m, Backlog: backlog, Workers: cfg.Inbox.Workers,
-	},
-		handlers.PingHandler{},
-		&handlers.InstallationHandler{Store: st, Clients: apps},
-		&handlers.InstallationRepositoriesHandler{Store: st},
-		&handlers.IssuesHandler{Tracker: tracker},
-		&handlers.IssueCommentHandler{Planner: tracker, Commands: commands, AllowedBots: cfg.CommandBots},
-		&handlers.WorkflowRunHandler{Runs: commands},
-		&handlers.DeploymentStatusHandler{Deployments: commands},
-		&handlers.DeploymentProtectionRuleHandler{Gates: gates},
-		&handlers.SlackCommandHandler{Commands: commands},
-		&handlers.SlackConfirmHandler{Confirmer: commands},
-		&handlers.ActionEventHandler{Events: commands},
-	)
+	}, eventHandlers(cfg, st, apps, tracker, commands, gates)...)
 	if err != nil {
 		return err
 	}
@@ -162,12 +168,14 @@ func runServer(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 		SlackCommands:     &handlers.SlackCommands{Ingester: ingester, Clock: clk, Logger: logger},
 		SlackInteractions: &handlers.SlackInteractions{Logger: logger, Snoozer: reminderSender, Responder: slack, Ingester: ingester, Clock: clk},
 		ActionEvents:      actionEvents(cfg, commands, ingester, clk, logger),
+		Status:            statusPage(cfg, st, tracker, reminderSender, clk, logger),
 		Store:             st, Metrics: m, Clock: clk, Logger: logger,
 	})
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on GOLIVE_ADDR %q: %w", cfg.Addr, err)
+	if ln == nil {
+		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+			return fmt.Errorf("listen on GOLIVE_ADDR %q: %w", cfg.Addr, err)
+		}
 	}
 	srv := &http.Server{Handler: router, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
 	logger.Info("golive listening", "addr", ln.Addr().String(), "store", st.Dialect(),
@@ -222,6 +230,26 @@ func runServer(ctx context.Context, cfg *config.Config, logger *slog.Logger) err
 	return nil
 }
 
+// eventHandlers are the inbox's handlers, one per event type: GitHub's
+// webhook events, and the Slack requests and Action reports golive keeps in
+// the inbox too. app.yml subscribes the App to exactly the GitHub events
+// among them (TestAppManifestEventsHaveHandlers).
+func eventHandlers(cfg *config.Config, st store.Store, apps *ghclient.Apps, tracker *tracking.Service, commands *deploy.Service, gates *gate.Service) []inbox.EventHandler {
+	return []inbox.EventHandler{
+		handlers.PingHandler{},
+		&handlers.InstallationHandler{Store: st, Clients: apps},
+		&handlers.InstallationRepositoriesHandler{Store: st},
+		&handlers.IssuesHandler{Tracker: tracker},
+		&handlers.IssueCommentHandler{Planner: tracker, Commands: commands, AllowedBots: cfg.CommandBots},
+		&handlers.WorkflowRunHandler{Runs: commands},
+		&handlers.DeploymentStatusHandler{Deployments: commands},
+		&handlers.DeploymentProtectionRuleHandler{Gates: gates},
+		&handlers.SlackCommandHandler{Commands: commands},
+		&handlers.SlackConfirmHandler{Confirmer: commands},
+		&handlers.ActionEventHandler{Events: commands},
+	}
+}
+
 // checkSlack tells the operator at start whether the Slack bot token works,
 // rather than at the first message golive tries to post.
 func checkSlack(ctx context.Context, slack *slackclient.Client, configured bool, logger *slog.Logger) {
@@ -254,5 +282,21 @@ func actionEvents(cfg *config.Config, commands *deploy.Service, ingester *inbox.
 		Repos:    commands,
 		RunURL:   func(repo, runID string) string { return ghclient.RunURL(cfg.GitHub.APIURL, repo, runID) },
 		Ingester: ingester, Clock: clk, Logger: logger,
+	}
+}
+
+// statusPage is GET /status. Its checklist templates come from the
+// reminders' settings cache, so a page view reads each repository's
+// golive.yml at most once a minute.
+func statusPage(cfg *config.Config, st store.Store, tracker *tracking.Service, reminders *scheduler.Dispatcher, clk clock.Clock, logger *slog.Logger) *handlers.StatusPage {
+	return &handlers.StatusPage{
+		Token: cfg.StatusToken.Reveal(), PublicURL: cfg.PublicURL, Clock: clk, Logger: logger,
+		Source: &status.Builder{Store: st, Checklist: tracker, Clock: clk,
+			Templates: func(ctx context.Context, g store.GoLive) (checklist.Template, error) {
+				s, err := reminders.Settings(ctx, g)
+				return s.Template, err
+			},
+			IssueURL: func(repo string, n int) string { return ghclient.IssueURL(cfg.GitHub.APIURL, repo, n) },
+		},
 	}
 }

@@ -68,6 +68,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Deploys/ConcurrentCreate", testDeploysConcurrentCreate},
 		{"Deploys/ActiveAndLatest", testActiveAndLatestDeploys},
 		{"Deploys/CommandAudit", testCommandAudit},
+		{"Status/ListEnvLocks", testListEnvLocks},
+		{"Status/RecentDeploys", testRecentDeploys},
 		{"Gates", testGates},
 		{"Gates/ConcurrentClaim", testGatesConcurrentClaim},
 		{"RetryDelivery", testRetry},
