@@ -20,6 +20,7 @@ import (
 	"github.com/golive-dev/golive/bot/gate"
 	"github.com/golive-dev/golive/bot/ghclient"
 	"github.com/golive-dev/golive/bot/inbox"
+	"github.com/golive-dev/golive/bot/incident"
 	"github.com/golive-dev/golive/bot/metrics"
 	"github.com/golive-dev/golive/bot/reminders"
 	"github.com/golive-dev/golive/bot/scheduler"
@@ -42,6 +43,7 @@ type trackingRig struct {
 	*rig
 	svc   *tracking.Service
 	cmds  *deploy.Service
+	incs  *incident.Service
 	gh    *fakegithub.Server
 	slack *fakeslack.Server
 	apps  *ghclient.Apps
@@ -80,6 +82,11 @@ func newTrackingRig(t testing.TB) *trackingRig {
 		Slack:   slackclient.New(slackclient.Config{Token: sl.Token(), APIURL: sl.APIURL()}),
 		Repos:   func(id int64, repo string) (deploy.RepoAPI, error) { return apps.Repo(id, repo) },
 		Changed: func(ctx context.Context, id int64) { svc.Rerender(ctx, id) }}
+	incs := &incident.Service{Store: st, Clock: clk, Owner: "test", Logger: logger,
+		Slack:    slackclient.New(slackclient.Config{Token: sl.Token(), APIURL: sl.APIURL()}),
+		Repos:    func(id int64, repo string) (incident.RepoAPI, error) { return apps.Repo(id, repo) },
+		IssueURL: func(repo string, n int) string { return ghclient.IssueURL(gh.URL, repo, n) }}
+	cmds.Incidents = incs
 	d, err := inbox.NewDispatcher(inbox.DispatcherOptions{Store: st, Backlog: r.backlog, Logger: logger, PollInterval: 10 * time.Millisecond},
 		&handlers.IssuesHandler{Tracker: svc}, &handlers.IssueCommentHandler{Planner: svc, Commands: cmds, AllowedBots: []string{"release-bot[bot]"}},
 		&handlers.WorkflowRunHandler{Runs: cmds}, &handlers.DeploymentStatusHandler{Deployments: cmds}, &handlers.SlackCommandHandler{Commands: cmds}, &handlers.SlackConfirmHandler{Confirmer: cmds},
@@ -92,7 +99,7 @@ func newTrackingRig(t testing.TB) *trackingRig {
 	done := make(chan struct{}, 2)
 	go func() { d.Run(ctx, 5*time.Second); done <- struct{}{} }()
 	go func() { svc.RunTrackerRefresher(ctx, 50*time.Millisecond); done <- struct{}{} }()
-	tr := &trackingRig{rig: r, svc: svc, cmds: cmds, gh: gh, slack: sl, apps: apps, clock: clk}
+	tr := &trackingRig{rig: r, svc: svc, cmds: cmds, incs: incs, gh: gh, slack: sl, apps: apps, clock: clk}
 	tr.stop = func() { cancel(); <-done; <-done }
 	t.Cleanup(tr.stop)
 	return tr

@@ -15,6 +15,10 @@
 //	/golive lock ENV [REASON…] [for DURATION]
 //	/golive unlock ENV
 //	/golive cancel
+//	/golive incident SEVERITY TITLE…
+//	/golive ack [#N]
+//	/golive severity SEVERITY [#N]
+//	/golive resolve [#N]
 //
 // In Slack the command may start with OWNER/REPO, naming the repository:
 // "/golive golive-dev/golive deploy production". Arguments are separated by
@@ -53,9 +57,27 @@ const (
 	VerbLock     Verb = "lock"
 	VerbUnlock   Verb = "unlock"
 	VerbCancel   Verb = "cancel"
+	VerbIncident Verb = "incident"
+	VerbAck      Verb = "ack"
+	VerbSeverity Verb = "severity"
+	VerbResolve  Verb = "resolve"
 )
 
-var verbs = []Verb{VerbHelp, VerbStatus, VerbList, VerbPlan, VerbDeploy, VerbRollback, VerbLock, VerbUnlock, VerbCancel}
+var verbs = []Verb{VerbHelp, VerbStatus, VerbList, VerbPlan, VerbDeploy, VerbRollback, VerbLock, VerbUnlock, VerbCancel,
+	VerbIncident, VerbAck, VerbSeverity, VerbResolve}
+
+// Severities are the incident severities, most severe first.
+var Severities = []string{"P0", "P1", "P2", "P3"}
+
+// ValidSeverity reports whether s is one of Severities (upper case).
+func ValidSeverity(s string) bool {
+	for _, v := range Severities {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
 
 // Verbs returns every verb, in the order help lists them.
 func Verbs() []Verb { return append([]Verb(nil), verbs...) }
@@ -88,9 +110,16 @@ type Command struct {
 	// leading OWNER/REPO, or status's OWNER/REPO[#N]; "" otherwise (a
 	// comment acts on its own repository, Slack on the channel's).
 	Repo string
-	// Issue is status's issue or pull-request number (OWNER/REPO#N or #N);
-	// 0 otherwise.
+	// Issue is status's issue or pull-request number (OWNER/REPO#N or #N),
+	// or the incident issue ack, severity and resolve name (#N); 0
+	// otherwise.
 	Issue int
+
+	// Severity is incident's and severity's P0–P3, upper case.
+	Severity string
+	// Title is incident's TITLE: its words joined by one space, at most
+	// MaxReason runes. It is user text: escape it wherever it is shown.
+	Title string
 
 	// Env is the environment: required by deploy, rollback, lock and
 	// unlock; optional for plan. It matches ^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$
@@ -151,7 +180,7 @@ func (c *Command) Validate() error {
 	if c.Repo != "" && !ValidRepo(c.Repo) {
 		return fmt.Errorf("repo %q is not OWNER/REPO", c.Repo)
 	}
-	if c.Issue < 0 || c.Issue > MaxIssue || (c.Issue != 0 && c.Verb != VerbStatus) {
+	if c.Issue < 0 || c.Issue > MaxIssue || (c.Issue != 0 && c.Verb != VerbStatus && c.Verb != VerbAck && c.Verb != VerbSeverity && c.Verb != VerbResolve) {
 		return fmt.Errorf("issue %d for %s", c.Issue, c.Verb)
 	}
 	switch c.Verb {
@@ -189,6 +218,14 @@ func (c *Command) Validate() error {
 		return fmt.Errorf("when %q: %s", c.When, whenProblem(c.When))
 	case c.Zone != "" && !validZone(c.Zone):
 		return fmt.Errorf("zone %q", c.Zone)
+	case (c.Verb == VerbIncident || c.Verb == VerbSeverity) != (c.Severity != ""):
+		return fmt.Errorf("severity %q for %s", c.Severity, c.Verb)
+	case c.Severity != "" && !ValidSeverity(c.Severity):
+		return fmt.Errorf("severity %q", c.Severity)
+	case (c.Verb == VerbIncident) != (c.Title != ""):
+		return fmt.Errorf("title %q for %s", c.Title, c.Verb)
+	case c.Title != "" && (reasonProblem(c.Title) != "" || c.Title != strings.Join(strings.Fields(c.Title), " ")):
+		return fmt.Errorf("title %q", c.Title)
 	}
 	return nil
 }
@@ -204,6 +241,10 @@ var usages = map[Verb]string{
 	VerbLock:     "/golive lock ENV [REASON…] [for DURATION]",
 	VerbUnlock:   "/golive unlock ENV",
 	VerbCancel:   "/golive cancel",
+	VerbIncident: "/golive incident SEVERITY TITLE…",
+	VerbAck:      "/golive ack [#N]",
+	VerbSeverity: "/golive severity SEVERITY [#N]",
+	VerbResolve:  "/golive resolve [#N]",
 }
 
 // notes explain a verb's placeholders in usage replies.
@@ -213,12 +254,18 @@ var notes = map[Verb]string{
 	VerbDeploy:   "REF is a branch, a tag or a commit SHA.",
 	VerbRollback: "REF is a branch, a tag or a commit SHA.",
 	VerbLock:     durationNote + " Quote a reason that has the word for in it.",
+	VerbIncident: severityNote,
+	VerbAck:      incidentNote,
+	VerbSeverity: severityNote + " " + incidentNote,
+	VerbResolve:  incidentNote,
 }
 
 const (
 	planNote     = "WHEN is 2026-12-01 14:00 (quoted or not) or an RFC 3339 time; ZONE is an IANA time zone like Europe/Berlin or UTC."
 	envNote      = "ENV is an environment name: letters, digits, dots, dashes and underscores, at most 63 characters."
 	durationNote = "DURATION is like 30m, 2h or 1d12h, from 1m to 7d."
+	severityNote = "SEVERITY is P0 (system down), P1 (major feature broken), P2 (minor issue) or P3 (cosmetic)."
+	incidentNote = "#N is the incident's issue; without it, the incident of the issue commented on, or in Slack the repository's one open incident."
 )
 
 // Usage returns v's grammar line, like "/golive unlock ENV"; "" for an
@@ -235,6 +282,7 @@ func Help() string {
 	}
 	b.WriteString(envNote + " " + notes[VerbDeploy] + "\n")
 	b.WriteString(planNote + "\n")
-	b.WriteString(durationNote + " Quote a lock reason that has the word for in it.")
+	b.WriteString(durationNote + " Quote a lock reason that has the word for in it.\n")
+	b.WriteString(severityNote)
 	return b.String()
 }

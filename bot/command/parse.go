@@ -360,7 +360,51 @@ func parseArgs(c *Command, args []token) Result {
 		if len(pos) > 1 {
 			return fail("%s", surplus(pos[1:]))
 		}
+
+	case VerbIncident:
+		if len(pos) == 0 || !ValidSeverity(strings.ToUpper(pos[0].s)) {
+			return fail("incident needs a severity first, P0 to P3, like `/golive incident P1 checkout is down`")
+		}
+		c.Severity = strings.ToUpper(pos[0].s)
+		parts := make([]string, len(pos)-1)
+		for i, w := range pos[1:] {
+			parts[i] = w.s
+		}
+		c.Title = strings.Join(strings.Fields(strings.Join(parts, " ")), " ")
+		if c.Title == "" {
+			return fail("the incident needs a title saying what is wrong")
+		}
+		if p := reasonProblem(c.Title); p != "" {
+			return fail("%s", strings.Replace(p, "reason", "title", 1))
+		}
+
+	case VerbSeverity:
+		if len(pos) == 0 || !ValidSeverity(strings.ToUpper(pos[0].s)) {
+			return fail("severity needs the new severity, P0 to P3")
+		}
+		c.Severity = strings.ToUpper(pos[0].s)
+		return parseIncidentRef(c, pos[1:], fail)
+
+	case VerbAck, VerbResolve:
+		return parseIncidentRef(c, pos, fail)
 	}
+	return Result{Command: c}
+}
+
+// parseIncidentRef reads an optional "#N" naming the incident's issue.
+func parseIncidentRef(c *Command, pos []token, fail func(string, ...any) Result) Result {
+	if len(pos) == 0 {
+		return Result{Command: c}
+	}
+	num, ok := strings.CutPrefix(pos[0].s, "#")
+	n, valid := parseIssue(num)
+	if !ok || !valid {
+		return fail("%s is not an incident: write its issue as #N", q(pos[0].s))
+	}
+	if len(pos) > 1 {
+		return fail("%s", surplus(pos[1:]))
+	}
+	c.Issue = n
 	return Result{Command: c}
 }
 

@@ -50,6 +50,14 @@ var commandCases = []struct {
 	{in: "deploy prod_eu-1.a 0123456789abcdef0123456789abcdef01234567", want: Command{Verb: VerbDeploy, Env: "prod_eu-1.a", Ref: "0123456789abcdef0123456789abcdef01234567"}},
 	{in: "deploy 9 HEAD", want: Command{Verb: VerbDeploy, Env: "9", Ref: "HEAD"}},
 	{in: "deploy " + strings.Repeat("e", 63) + " " + strings.Repeat("r", 200), want: Command{Verb: VerbDeploy, Env: strings.Repeat("e", 63), Ref: strings.Repeat("r", 200)}},
+	// incidents
+	{in: "incident P1 checkout is down", want: Command{Verb: VerbIncident, Severity: "P1", Title: "checkout is down"}},
+	{in: "incident p0  \"EU  database\" unreachable", want: Command{Verb: VerbIncident, Severity: "P0", Title: "EU database unreachable"}},
+	{in: "ack", want: Command{Verb: VerbAck}},
+	{in: "ACK #12", want: Command{Verb: VerbAck, Issue: 12}},
+	{in: "severity p2", want: Command{Verb: VerbSeverity, Severity: "P2"}},
+	{in: "severity P0 #7", want: Command{Verb: VerbSeverity, Severity: "P0", Issue: 7}},
+	{in: "resolve #2147483647", want: Command{Verb: VerbResolve, Issue: 2147483647}},
 	// rollback
 	{in: "rollback production", want: Command{Verb: VerbRollback, Env: "production"}},
 	{in: "rollback production to v1.2.2", want: Command{Verb: VerbRollback, Env: "production", Ref: "v1.2.2"}},
@@ -100,6 +108,15 @@ var replyCases = []struct {
 }{
 	// help
 	{in: "help", want: []string{Help()}},
+	// incidents
+	{in: "incident", want: []string{"incident needs a severity first, P0 to P3", "usage: `/golive incident SEVERITY TITLE…`"}},
+	{in: "incident P4 disk full", want: []string{"incident needs a severity first"}},
+	{in: "incident P1", want: []string{"the incident needs a title"}},
+	{in: "incident P1 " + strings.Repeat("x", 201), want: []string{"title is longer than 200 characters"}},
+	{in: "severity", want: []string{"severity needs the new severity, P0 to P3", "SEVERITY is P0"}},
+	{in: "ack 12", want: []string{`"12" is not an incident: write its issue as #N`}},
+	{in: "resolve #12 now", want: []string{`unexpected extra argument "now"`}},
+	{in: "incdent P1 down", want: []string{"unknown command \"incdent\": did you mean `incident`?"}},
 	{in: "HELP deploy", want: []string{Help()}},
 	{in: "--help", want: []string{Help()}},
 	{in: "-h", want: []string{Help()}},

@@ -128,6 +128,8 @@ type Service struct {
 	// Changed, when set, is told when a go-live's deploy started or moved
 	// on, so its tracker comment can show it.
 	Changed func(ctx context.Context, goliveID int64)
+	// Incidents runs the incident commands; nil refuses them.
+	Incidents Incidents
 }
 
 func (s *Service) changed(ctx context.Context, d store.Deploy) {
@@ -287,6 +289,8 @@ func (s *Service) run(ctx context.Context, api RepoAPI, req Request) (outcome, e
 		return refused("plan", "Plan a go-live with `/golive plan` in a comment on its issue."), nil
 	case command.VerbCancel:
 		return s.cancel(ctx, req)
+	case command.VerbIncident, command.VerbAck, command.VerbSeverity, command.VerbResolve:
+		return s.incident(ctx, api, req)
 	}
 	env, ok := cfg.Environment(c.Env)
 	if !ok {
@@ -300,7 +304,7 @@ func (s *Service) run(ctx context.Context, api RepoAPI, req Request) (outcome, e
 	case command.VerbDeploy:
 		return s.deploy(ctx, api, req, cfg, env)
 	case command.VerbRollback:
-		return s.rollback(ctx, api, req, env)
+		return s.rollback(ctx, api, req, cfg, env)
 	case command.VerbLock:
 		return s.lock(ctx, req, env)
 	case command.VerbUnlock:
@@ -422,8 +426,20 @@ func (s *Service) SlackRepo(ctx context.Context, named, channelID, channelName s
 			found[g.RepoID] = g
 		}
 	}
+	if len(found) == 0 {
+		// An incident channel: the repositories of its open incidents.
+		ins, err := s.Store.ListIncidents(ctx, 0, time.Time{})
+		if err != nil {
+			return 0, 0, "", err
+		}
+		for _, in := range ins {
+			if in.State != store.IncidentResolved && in.SlackChannelID == channelID {
+				found[in.RepoID] = store.GoLive{InstallationID: in.InstallationID, RepoID: in.RepoID, Repo: in.Repo}
+			}
+		}
+	}
 	if len(found) != 1 {
-		what := "no go-live posts to this channel"
+		what := "no go-live or open incident posts to this channel"
 		if len(found) > 1 {
 			what = "go-lives of several repositories post to this channel"
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/golive-dev/golive/bot/checklist"
 	"github.com/golive-dev/golive/bot/ghclient"
+	"github.com/golive-dev/golive/bot/incident"
 	"github.com/golive-dev/golive/bot/repoconfig"
 	"github.com/golive-dev/golive/bot/slackclient"
 	"github.com/golive-dev/golive/bot/store"
@@ -268,7 +269,7 @@ func (s *Service) runTimeout() time.Duration {
 
 // rollback dispatches env's rollback to the last successful deployment
 // before the current one (or the command's ref), then locks env.
-func (s *Service) rollback(ctx context.Context, api RepoAPI, req Request, env repoconfig.Environment) (outcome, error) {
+func (s *Service) rollback(ctx context.Context, api RepoAPI, req Request, cfg *repoconfig.Config, env repoconfig.Environment) (outcome, error) {
 	c := req.Command
 	ds, err := api.SuccessfulDeployments(ctx, env.Name, 2)
 	if err != nil {
@@ -319,6 +320,16 @@ func (s *Service) rollback(ctx context.Context, api RepoAPI, req Request, env re
 		return outcome{}, err
 	}
 	out.text += fmt.Sprintf("%s\n\n🔒 %s is locked (%s) until someone runs `/golive unlock %s`.", undone, code(env.Name), escape(reason), env.Name)
+	// incidents.open_on_rollback: a rollback is an incident's first sign.
+	if sev := cfg.Incidents.OpenOnRollback; sev != "" && s.Incidents != nil {
+		in, err := s.Incidents.Open(ctx, incident.OpenRequest{Key: "rollback:" + out.deploy.CorrelationID, InstallationID: req.InstallationID,
+			RepoID: req.RepoID, Repo: req.Repo, Severity: sev, Title: fmt.Sprintf("Rollback of %s to %s", env.Name, short(sha)),
+			Actor: req.actor(), GoLiveID: g.ID})
+		if err != nil {
+			return outcome{}, fmt.Errorf("open the incident of a rollback: %w", err)
+		}
+		out.text += fmt.Sprintf("\n\n🚨 Opened %s incident #%d for this rollback.", in.Severity, in.IssueNumber)
+	}
 	return out, nil
 }
 

@@ -445,6 +445,9 @@ func (d *decoder) top(root *yaml.Node) {
 		"reminders": func(at, _ *yaml.Node) {
 			d.reminders(at)
 		},
+		"incidents": func(at, _ *yaml.Node) {
+			d.incidents(at)
+		},
 		"environments": func(at, v *yaml.Node) {
 			d.environments(at, v)
 		},

@@ -88,6 +88,9 @@ type Config struct {
 	// (no reminders section) means golive's defaults. Use ReminderOffsets,
 	// ReminderRules and ReminderGrace rather than reading it directly.
 	Reminders Reminders
+	// Incidents configures /golive incident: its channel, on-call group,
+	// SLA targets and business hours.
+	Incidents Incidents
 
 	loc *time.Location
 }

@@ -218,4 +218,18 @@ type Store interface {
 	ClaimGate(ctx context.Context, k GateKey, owner string, now time.Time, lease time.Duration) (Gate, bool, error)
 	DecideGate(ctx context.Context, k GateKey, owner string, state GateState, detail string, now time.Time) (Gate, error)
 	ReleaseGate(ctx context.Context, k GateKey, owner string) error
+
+	// Incidents, their timelines and SLA alerts; see incidents.go for each
+	// method's contract.
+	CreateIncident(ctx context.Context, i Incident) (Incident, bool, error)
+	GetIncident(ctx context.Context, id int64) (Incident, error)
+	GetIncidentByIssue(ctx context.Context, repoID int64, number int) (Incident, error)
+	ListIncidents(ctx context.Context, repoID int64, since time.Time) ([]Incident, error)
+	UpdateIncident(ctx context.Context, i Incident) (Incident, error)
+	AppendIncidentEvent(ctx context.Context, e IncidentEvent) (bool, error)
+	IncidentEvents(ctx context.Context, incidentID int64) ([]IncidentEvent, error)
+	PlanIncidentAlerts(ctx context.Context, incidentID int64, due map[string]time.Time) error
+	IncidentAlerts(ctx context.Context, incidentID int64) ([]IncidentAlert, error)
+	ClaimDueIncidentAlerts(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]IncidentAlert, error)
+	FinishIncidentAlert(ctx context.Context, a IncidentAlert, owner string, state AlertState, now, retryAt time.Time) error
 }

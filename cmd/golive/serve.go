@@ -21,6 +21,7 @@ import (
 	"github.com/golive-dev/golive/bot/gate"
 	"github.com/golive-dev/golive/bot/ghclient"
 	"github.com/golive-dev/golive/bot/inbox"
+	"github.com/golive-dev/golive/bot/incident"
 	"github.com/golive-dev/golive/bot/logging"
 	"github.com/golive-dev/golive/bot/metrics"
 	"github.com/golive-dev/golive/bot/oidc"
@@ -134,6 +135,15 @@ func runServerOn(ctx context.Context, cfg *config.Config, logger *slog.Logger, l
 				logger.Warn("show a deploy on the tracker", "golive", id, "err", err)
 			}
 		}}
+	incidents := &incident.Service{Store: st, Clock: clk, Owner: owner, Logger: logger,
+		Repos: func(installationID int64, repo string) (incident.RepoAPI, error) {
+			return apps.Repo(installationID, repo)
+		},
+		IssueURL: func(repo string, n int) string { return ghclient.IssueURL(cfg.GitHub.APIURL, repo, n) }}
+	if slackOn {
+		incidents.Slack = slack
+	}
+	commands.Incidents = incidents
 	// golive as a custom deployment protection rule: deployments wait for
 	// their go-live's checklist, and tracking approves them when it is ready.
 	gates := &gate.Service{Store: st, Checklist: tracker, Clock: clk, Owner: owner, Logger: logger,
@@ -200,8 +210,9 @@ func runServerOn(ctx context.Context, cfg *config.Config, logger *slog.Logger, l
 		defer wg.Done()
 		tracker.RunTrackerRefresher(logging.With(workCtx, logger), 500*time.Millisecond)
 	}()
-	wg.Add(1)
+	wg.Add(2)
 	go func() { defer wg.Done(); commands.RunSweeper(logging.With(workCtx, logger), time.Minute) }()
+	go func() { defer wg.Done(); incidents.RunAlerts(logging.With(workCtx, logger), 5*time.Second) }()
 	sweeper := &inbox.Sweeper{
 		Source: apps, Store: st, Clock: clk, Logger: logger, Metrics: m,
 		Lookback: cfg.Inbox.RedeliveryLookback, Interval: cfg.Inbox.RedeliveryInterval, MaxRedeliveries: 3,
