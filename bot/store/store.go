@@ -207,6 +207,8 @@ type Store interface {
 	// Status page reads across a repository's environments; see status.go.
 	ListEnvLocks(ctx context.Context, repoID int64, now time.Time) ([]EnvLock, error)
 	RecentDeploys(ctx context.Context, repoID int64, limit int) ([]Deploy, error)
+	// DeploysBetween feeds the weekly digest; see digest.go.
+	DeploysBetween(ctx context.Context, repoID int64, from, to time.Time) ([]Deploy, error)
 
 	// Deployment gates: the runs golive's deployment protection rule
 	// reviews; see gates.go for each method's contract.

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/golive-dev/golive/bot/clock"
 	"github.com/golive-dev/golive/bot/config"
 	"github.com/golive-dev/golive/bot/deploy"
+	"github.com/golive-dev/golive/bot/digest"
 	"github.com/golive-dev/golive/bot/gate"
 	"github.com/golive-dev/golive/bot/ghclient"
 	"github.com/golive-dev/golive/bot/inbox"
@@ -25,6 +27,7 @@ import (
 	"github.com/golive-dev/golive/bot/logging"
 	"github.com/golive-dev/golive/bot/metrics"
 	"github.com/golive-dev/golive/bot/oidc"
+	"github.com/golive-dev/golive/bot/repoconfig"
 	"github.com/golive-dev/golive/bot/scheduler"
 	"github.com/golive-dev/golive/bot/slackclient"
 	"github.com/golive-dev/golive/bot/slackpace"
@@ -144,6 +147,16 @@ func runServerOn(ctx context.Context, cfg *config.Config, logger *slog.Logger, l
 		incidents.Slack = slack
 	}
 	commands.Incidents = incidents
+	digests := &digest.Poster{Store: st, Slack: slack, Clock: clk, Owner: owner, Logger: logger,
+		Config: func(ctx context.Context, installationID int64, repo string) (*repoconfig.Config, error) {
+			api, err := apps.Repo(installationID, repo)
+			if err != nil {
+				return nil, err
+			}
+			owner, name, _ := strings.Cut(repo, "/")
+			cfg, _, err := repoconfig.Load(ctx, repoFetcher{api}, owner, name)
+			return cfg, err
+		}}
 	// golive as a custom deployment protection rule: deployments wait for
 	// their go-live's checklist, and tracking approves them when it is ready.
 	gates := &gate.Service{Store: st, Checklist: tracker, Clock: clk, Owner: owner, Logger: logger,
@@ -213,6 +226,10 @@ func runServerOn(ctx context.Context, cfg *config.Config, logger *slog.Logger, l
 	wg.Add(2)
 	go func() { defer wg.Done(); commands.RunSweeper(logging.With(workCtx, logger), time.Minute) }()
 	go func() { defer wg.Done(); incidents.RunAlerts(logging.With(workCtx, logger), 5*time.Second) }()
+	if slackOn {
+		wg.Add(1)
+		go func() { defer wg.Done(); digests.Run(logging.With(workCtx, logger), 5*time.Minute) }()
+	}
 	sweeper := &inbox.Sweeper{
 		Source: apps, Store: st, Clock: clk, Logger: logger, Metrics: m,
 		Lookback: cfg.Inbox.RedeliveryLookback, Interval: cfg.Inbox.RedeliveryInterval, MaxRedeliveries: 3,

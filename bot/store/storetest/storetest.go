@@ -70,6 +70,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Deploys/CommandAudit", testCommandAudit},
 		{"Status/ListEnvLocks", testListEnvLocks},
 		{"Status/RecentDeploys", testRecentDeploys},
+		{"Deploys/Between", testDeploysBetween},
 		{"Gates", testGates},
 		{"Gates/ConcurrentClaim", testGatesConcurrentClaim},
 		{"Incidents", testIncidents},
