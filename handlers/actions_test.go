@@ -100,23 +100,7 @@ func (ar *actionsRig) postEvent(t *testing.T, token string, body any) (int, map[
 // deploys tick deployed-staging, with a Slack thread in #deploys.
 func (ar *actionsRig) openGoLive(t *testing.T, number int) store.GoLive {
 	t.Helper()
-	ar.gh.PutFile(trackedRepo, ".github/golive.yml", `version: 1
-environments:
-  staging:
-    workflow: deploy.yml
-    tick_on_success: [deployed-staging]
-template:
-  extend: false
-  phases:
-    - id: tday
-      name: T-day
-      offset: T-10m
-      items:
-        - id: deployed-staging
-          text: Deployed to staging
-        - id: smoke
-          text: Smoke tests pass
-`)
+	ar.gh.PutFile(trackedRepo, ".github/golive.yml", stagingTickConfig)
 	body := strings.Replace(formBody(inTenDays()), "production", "staging", 1)
 	ar.gh.AddIssue(trackedRepo, fakegithub.Issue{Number: number, Title: "Go-live", Body: body, Labels: []string{"golive"}})
 	ar.send(t, "", ar.issueEvent(t, "opened", number, body, nil, "alice"))

@@ -624,12 +624,9 @@ func TestDeploymentStatusEndsTheDeploy(t *testing.T) {
 	}
 }
 
-// A successful deploy ticks the items its environment names in
-// tick_on_success, on the go-live's issue, audited as the deployer's.
-func TestSuccessfulDeployTicksItems(t *testing.T) {
-	tr := newTrackingRig(t)
-	tr.withWorkflows(t)
-	tr.gh.PutFile(trackedRepo, ".github/golive.yml", `version: 1
+// stagingTickConfig has one environment, staging, whose successful
+// deploys tick the T-day item deployed-staging of a two-item checklist.
+const stagingTickConfig = `version: 1
 environments:
   staging:
     workflow: deploy.yml
@@ -645,7 +642,14 @@ template:
           text: Deployed to staging
         - id: smoke
           text: Smoke tests pass
-`)
+`
+
+// A successful deploy ticks the items its environment names in
+// tick_on_success, on the go-live's issue, audited as the deployer's.
+func TestSuccessfulDeployTicksItems(t *testing.T) {
+	tr := newTrackingRig(t)
+	tr.withWorkflows(t)
+	tr.gh.PutFile(trackedRepo, ".github/golive.yml", stagingTickConfig)
 	body := strings.Replace(formBody(inTenDays()), "production", "staging", 1)
 	tr.gh.AddIssue(trackedRepo, fakegithub.Issue{Number: 39, Title: "Go-live", Body: body, Labels: []string{"golive"}})
 	tr.send(t, "", tr.issueEvent(t, "opened", 39, body, nil, "alice"))

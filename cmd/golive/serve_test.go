@@ -125,6 +125,15 @@ func (e *env) start(t *testing.T) *proc {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	cmd.Dir = t.TempDir()
+	p, _ := startLogging(t, cmd, "golive listening")
+	return p
+}
+
+// startLogging starts cmd (a golive serve) and waits for its first JSON log
+// line whose msg starts with msg, returning the process, with its base URL
+// from the line's addr, and the line's fields.
+func startLogging(t *testing.T, cmd *exec.Cmd, msg string) (*proc, map[string]any) {
+	t.Helper()
 	p := &proc{cmd: cmd, logs: &lockedBuffer{}, exited: make(chan struct{})}
 	pr, pw := io.Pipe()
 	cmd.Stderr = io.MultiWriter(p.logs, pw)
@@ -134,30 +143,35 @@ func (e *env) start(t *testing.T) *proc {
 	}
 	go func() { p.err = cmd.Wait(); pw.Close(); close(p.exited) }()
 	t.Cleanup(func() { p.kill() })
-	addr := make(chan string, 1)
+	found := make(chan map[string]any, 1)
 	go func() {
 		sc := bufio.NewScanner(pr)
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
 		for sc.Scan() {
-			var line struct {
-				Msg  string `json:"msg"`
-				Addr string `json:"addr"`
-			}
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "golive listening" {
-				addr <- line.Addr
+			var line map[string]any
+			if json.Unmarshal(sc.Bytes(), &line) == nil {
+				if m, _ := line["msg"].(string); strings.HasPrefix(m, msg) {
+					select {
+					case found <- line:
+					default:
+					}
+				}
 			}
 		}
 		io.Copy(io.Discard, pr)
 	}()
 	select {
-	case a := <-addr:
-		p.base = "http://" + a
+	case line := <-found:
+		if addr, ok := line["addr"].(string); ok {
+			p.base = "http://" + addr
+		}
+		return p, line
 	case <-p.exited:
-		t.Fatalf("golive exited before listening: %v\n%s", p.err, p.logs)
+		t.Fatalf("golive exited before logging %q: %v\n%s", msg, p.err, p.logs)
 	case <-time.After(30 * time.Second):
-		t.Fatalf("golive did not start listening:\n%s", p.logs)
+		t.Fatalf("golive did not log %q:\n%s", msg, p.logs)
 	}
-	return p
+	return nil, nil
 }
 
 func (p *proc) kill() {

@@ -5,7 +5,6 @@ package main
 // and api.github.com (the code's conversion), the fake Slack.
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -79,43 +78,7 @@ func (w *setupWorld) command() *exec.Cmd {
 // prefix, returning that line's fields.
 func (w *setupWorld) start(t *testing.T, msg string) (*proc, map[string]any) {
 	t.Helper()
-	cmd := w.command()
-	p := &proc{cmd: cmd, logs: &lockedBuffer{}, exited: make(chan struct{})}
-	pr, pw := io.Pipe()
-	cmd.Stderr = io.MultiWriter(p.logs, pw)
-	cmd.Stdout = p.logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.err = cmd.Wait(); pw.Close(); close(p.exited) }()
-	t.Cleanup(func() { p.kill() })
-	found := make(chan map[string]any, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			var line map[string]any
-			if json.Unmarshal(sc.Bytes(), &line) == nil {
-				if m, _ := line["msg"].(string); strings.HasPrefix(m, msg) {
-					select {
-					case found <- line:
-					default:
-					}
-				}
-			}
-		}
-		io.Copy(io.Discard, pr)
-	}()
-	select {
-	case line := <-found:
-		p.base = "http://" + line["addr"].(string)
-		return p, line
-	case <-p.exited:
-		t.Fatalf("golive exited before logging %q: %v\n%s", msg, p.err, p.logs)
-	case <-time.After(30 * time.Second):
-		t.Fatalf("golive did not log %q:\n%s", msg, p.logs)
-	}
-	return nil, nil
+	return startLogging(t, w.command(), msg)
 }
 
 // startSetup starts golive and expects setup mode.

@@ -11,10 +11,8 @@ package main
 // too.
 
 import (
-	"bufio"
 	"bytes"
 	"debug/elf"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -476,38 +474,7 @@ func startBinary(t *testing.T, bin, dir string, vars map[string]string) *proc {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	cmd.Dir = dir
-	p := &proc{cmd: cmd, logs: &lockedBuffer{}, exited: make(chan struct{})}
-	pr, pw := io.Pipe()
-	cmd.Stderr = io.MultiWriter(p.logs, pw)
-	cmd.Stdout = p.logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.err = cmd.Wait(); pw.Close(); close(p.exited) }()
-	t.Cleanup(func() { p.kill() })
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			var line struct {
-				Msg  string `json:"msg"`
-				Addr string `json:"addr"`
-			}
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "golive listening" {
-				addr <- line.Addr
-			}
-		}
-		io.Copy(io.Discard, pr)
-	}()
-	select {
-	case a := <-addr:
-		p.base = "http://" + a
-	case <-p.exited:
-		t.Fatalf("golive exited before listening: %v\n%s", p.err, p.logs)
-	case <-time.After(30 * time.Second):
-		t.Fatalf("golive did not start listening:\n%s", p.logs)
-	}
+	p, _ := startLogging(t, cmd, "golive listening")
 	return p
 }
 
