@@ -451,6 +451,9 @@ func (d *decoder) top(root *yaml.Node) {
 		"environments": func(at, v *yaml.Node) {
 			d.environments(at, v)
 		},
+		"schedules": func(at, v *yaml.Node) {
+			d.schedules(at, v)
+		},
 		"template": func(at, v *yaml.Node) {
 			t := &TemplateOverride{Extend: true}
 			if isNull(v) {
@@ -486,6 +489,7 @@ func (d *decoder) top(root *yaml.Node) {
 	if len(c.Environments) == 0 {
 		c.Environments = defaultEnvironments()
 	}
+	d.finishSchedules()
 }
 
 func (d *decoder) environments(at, v *yaml.Node) {

@@ -91,6 +91,9 @@ type Config struct {
 	// Incidents configures /golive incident: its channel, on-call group,
 	// SLA targets and business hours.
 	Incidents Incidents
+	// Schedules are the recurring operations checklists, in file order;
+	// nil when there are none. See schedules.go.
+	Schedules []Schedule
 
 	loc *time.Location
 }

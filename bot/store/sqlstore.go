@@ -408,6 +408,8 @@ func (s *sqlStore) ReleaseLeases(ctx context.Context) error {
 		`UPDATE deployment_gates SET lease_owner = '', lease_until = NULL WHERE lease_owner <> ''`,
 		// As for reminders, an alert's lease_until without an owner is a retry's not-before.
 		`UPDATE incident_alerts SET lease_owner = '', lease_until = NULL WHERE lease_owner <> ''`,
+		// A schedule run's lease_until without an owner is a retry's not-before.
+		`UPDATE schedule_runs SET lease_owner = '', lease_until = NULL WHERE lease_owner <> ''`,
 		`DELETE FROM locks`,
 	} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {

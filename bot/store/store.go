@@ -221,6 +221,20 @@ type Store interface {
 	DecideGate(ctx context.Context, k GateKey, owner string, state GateState, detail string, now time.Time) (Gate, error)
 	ReleaseGate(ctx context.Context, k GateKey, owner string) error
 
+	// Recurring operations: schedules' runs and their end-of-day
+	// reminders; see schedules.go for each method's contract.
+	NoteSchedule(ctx context.Context, repoID int64, scheduleID string, now time.Time) (time.Time, error)
+	ClaimScheduleRun(ctx context.Context, r ScheduleRun, owner string, now time.Time, lease time.Duration) (ScheduleRun, bool, error)
+	GetScheduleRun(ctx context.Context, k ScheduleRunKey) (ScheduleRun, error)
+	LatestScheduleRun(ctx context.Context, repoID int64, scheduleID string) (ScheduleRun, error)
+	ListScheduleRuns(ctx context.Context, repoID int64, scheduleID string) ([]ScheduleRun, error)
+	OpenScheduleRun(ctx context.Context, k ScheduleRunKey, owner string, o ScheduleOpened) error
+	RetryScheduleRun(ctx context.Context, k ScheduleRunKey, owner string, notBefore time.Time, lastErr string) error
+	FailScheduleRun(ctx context.Context, k ScheduleRunKey, owner, reason string) error
+	ClaimScheduleReminders(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]ScheduleRun, error)
+	FinishScheduleReminder(ctx context.Context, k ScheduleRunKey, owner string, state RemindState, at time.Time, ts, detail string) error
+	RetryScheduleReminder(ctx context.Context, k ScheduleRunKey, owner string, notBefore time.Time, lastErr string) error
+
 	// Incidents, their timelines and SLA alerts; see incidents.go for each
 	// method's contract.
 	CreateIncident(ctx context.Context, i Incident) (Incident, bool, error)

@@ -29,6 +29,7 @@ import (
 	"github.com/golive-dev/golive/bot/oidc"
 	"github.com/golive-dev/golive/bot/repoconfig"
 	"github.com/golive-dev/golive/bot/scheduler"
+	"github.com/golive-dev/golive/bot/schedules"
 	"github.com/golive-dev/golive/bot/slackclient"
 	"github.com/golive-dev/golive/bot/slackpace"
 	"github.com/golive-dev/golive/bot/status"
@@ -230,6 +231,18 @@ func runServerOn(ctx context.Context, cfg *config.Config, logger *slog.Logger, l
 		wg.Add(1)
 		go func() { defer wg.Done(); digests.Run(logging.With(workCtx, logger), 5*time.Minute) }()
 	}
+	// Recurring operations: the schedules of each repository's golive.yml
+	// (bot/schedules); every replica runs one, each run opens once.
+	operations := &schedules.Runner{Store: st, Clock: clk, Owner: owner, Logger: logger,
+		Repos: func(installationID int64, repo string) (schedules.RepoAPI, error) {
+			return apps.Repo(installationID, repo)
+		},
+		IssueURL: func(repo string, n int) string { return ghclient.IssueURL(cfg.GitHub.APIURL, repo, n) }}
+	if slackOn {
+		operations.Slack = slack
+	}
+	wg.Add(1)
+	go func() { defer wg.Done(); operations.Run(logging.With(workCtx, logger)) }()
 	sweeper := &inbox.Sweeper{
 		Source: apps, Store: st, Clock: clk, Logger: logger, Metrics: m,
 		Lookback: cfg.Inbox.RedeliveryLookback, Interval: cfg.Inbox.RedeliveryInterval, MaxRedeliveries: 3,
