@@ -135,7 +135,8 @@ func TestDigestPostedOncePerWeek(t *testing.T) {
 			Slack: slackclient.New(slackclient.Config{Token: sl.Token(), APIURL: sl.APIURL()}),
 			Config: func(context.Context, int64, string) (*repoconfig.Config, error) {
 				return repoconfig.Decode([]byte(config))
-			}}
+			},
+			OpenOpsItems: func(context.Context, store.Repository, *repoconfig.Config) (int, error) { return 3, nil }}
 	}
 	a, b := poster("a"), poster("b")
 	ctx := context.Background()
@@ -152,7 +153,7 @@ func TestDigestPostedOncePerWeek(t *testing.T) {
 		}
 	}
 	msgs := sl.Messages("CDEPLOYS")
-	if len(msgs) != 1 || !strings.Contains(msgs[0].Text, "Weekly digest of acme/shop") || msgs[0].Metadata == nil ||
+	if len(msgs) != 1 || !strings.Contains(msgs[0].Text, "Weekly digest of acme/shop") || !strings.Contains(msgs[0].Text, "Open operations items: 3") || msgs[0].Metadata == nil ||
 		msgs[0].Metadata.EventPayload["week"] != "acme/shop@2026-W47" {
 		t.Fatalf("messages %+v", msgs)
 	}

@@ -44,7 +44,7 @@ type Poster struct {
 	Config func(ctx context.Context, installationID int64, repo string) (*repoconfig.Config, error)
 	// OpenOpsItems counts a repository's open operations items; nil
 	// leaves them out of the digest.
-	OpenOpsItems func(ctx context.Context, repoID int64) (int, error)
+	OpenOpsItems func(ctx context.Context, r store.Repository, cfg *repoconfig.Config) (int, error)
 
 	mu      sync.Mutex
 	done    map[string]bool // "<repo id>/<week>" posted or found
@@ -193,7 +193,7 @@ func (p *Poster) Compute(ctx context.Context, r store.Repository, cfg *repoconfi
 	}
 	ops := -1
 	if p.OpenOpsItems != nil {
-		if ops, err = p.OpenOpsItems(ctx, r.ID); err != nil {
+		if ops, err = p.OpenOpsItems(ctx, r, cfg); err != nil {
 			return Digest{}, fmt.Errorf("count open operations items of %q: %w", r.FullName, err)
 		}
 	}

@@ -157,6 +157,13 @@ func runServerOn(ctx context.Context, cfg *config.Config, logger *slog.Logger, l
 			owner, name, _ := strings.Cut(repo, "/")
 			cfg, _, err := repoconfig.Load(ctx, repoFetcher{api}, owner, name)
 			return cfg, err
+		},
+		OpenOpsItems: func(ctx context.Context, r store.Repository, cfg *repoconfig.Config) (int, error) {
+			api, err := apps.Repo(r.InstallationID, r.FullName)
+			if err != nil {
+				return 0, err
+			}
+			return schedules.OpenItems(ctx, st, api, r.ID, cfg)
 		}}
 	// golive as a custom deployment protection rule: deployments wait for
 	// their go-live's checklist, and tracking approves them when it is ready.
