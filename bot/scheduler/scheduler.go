@@ -281,7 +281,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 				// Back to the store until the lane has room.
 				notBefore := now.Add(time.Duration(depth) * slackpace.DefaultPerChannel)
 				d.settle(ctx, "release a reminder for a busy channel", j.r, func() error {
-					return d.Store.RetryReminder(ctx, j.r.Key, d.Owner, notBefore, "channel backlog")
+					return d.Store.ReleaseReminder(ctx, j.r.Key, d.Owner, notBefore, "channel backlog")
 				})
 				continue
 			}

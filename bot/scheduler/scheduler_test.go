@@ -549,3 +549,33 @@ func TestChannelChangeOpensANewThread(t *testing.T) {
 		t.Fatalf("#deploys has %d messages, want its parent and the T-20m reply only", n)
 	}
 }
+
+// Reminders beyond a channel's MaxLane go back to the store unattempted:
+// each reaches Slack once, and none is looked up in Slack first as if an
+// earlier claim might have posted it.
+func TestFullLaneReleasesWithoutLookups(t *testing.T) {
+	r := newRig(t, storetest.SQLite(t))
+	at := r.clock.Now().Add(45 * time.Minute)
+	g := r.goLive(t, 9, "#deploys", at)
+	offsets := []string{"T-42m", "T-40m", "T-38m", "T-36m", "T-34m", "T-32m", "T-30m"}
+	r.schedule(t, g, offsets...)
+	// All seven due at once, each within the grace: seven posts for one
+	// channel whose lane holds two.
+	r.clock.Advance(16 * time.Minute)
+	d := r.dispatcher("a")
+	d.MaxLane = 2
+	r.run(t, d)
+	for _, o := range offsets {
+		key := fmt.Sprintf("%d@%s", g.ID, o)
+		waitFor(t, "reminder "+key, 20*time.Second, func() bool { return r.reminder(t, key).State != store.ReminderPending })
+	}
+	for _, o := range offsets {
+		key := fmt.Sprintf("%d@%s", g.ID, o)
+		if n := len(r.posts("CDEPLOYS", key)); n != 1 {
+			t.Fatalf("%s posted %d times (state %s)", key, n, r.reminder(t, key).State)
+		}
+	}
+	if n := r.slack.CallCount("conversations.replies"); n != 0 {
+		t.Fatalf("%d conversations.replies look-ups for reminders released from a full lane", n)
+	}
+}

@@ -282,6 +282,16 @@ func (s *sqlStore) RetryReminder(ctx context.Context, key, owner string, notBefo
 		`last_error = ?, lease_owner = '', lease_until = ?`, lastErr, s.d.timeArg(notBefore))
 }
 
+// ReleaseReminder gives a leased reminder back unattempted, to be claimed
+// again at notBefore: its claim is not counted, so the next claim does not
+// look for an earlier post that never happened. Use it only for a reminder
+// whose holder did not try to post it (its channel's queue was full).
+func (s *sqlStore) ReleaseReminder(ctx context.Context, key, owner string, notBefore time.Time, why string) error {
+	return s.finishReminder(ctx, "release reminder", key, owner,
+		`last_error = ?, lease_owner = '', lease_until = ?, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END`,
+		why, s.d.timeArg(notBefore))
+}
+
 // FailReminder gives up on a leased reminder (Slack refused it for good).
 func (s *sqlStore) FailReminder(ctx context.Context, key, owner, reason string) error {
 	return s.finishReminder(ctx, "fail reminder", key, owner,

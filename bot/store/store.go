@@ -173,6 +173,7 @@ type Store interface {
 	ClaimDueReminders(ctx context.Context, owner string, now time.Time, lease time.Duration, limit, perChannel int) ([]Reminder, error)
 	MarkReminderSent(ctx context.Context, key, owner string, sentAt time.Time, ts string, late bool) error
 	RetryReminder(ctx context.Context, key, owner string, notBefore time.Time, lastErr string) error
+	ReleaseReminder(ctx context.Context, key, owner string, notBefore time.Time, why string) error
 	FailReminder(ctx context.Context, key, owner, reason string) error
 	MissReminder(ctx context.Context, key, owner string) error
 	FoldMissedReminders(ctx context.Context, goliveID int64, owner string, now, dueBefore time.Time) ([]string, error)

@@ -134,6 +134,15 @@ func testRemindersLeases(t *testing.T, s store.Store) {
 	if len(got) != 1 || got[0].Key != r2.Key || got[0].LastError != "ratelimited" {
 		t.Fatalf("retry claim = %+v", got)
 	}
+	// Released unattempted (a full channel queue): the claim is not
+	// counted, so the next holder does not look for an earlier post.
+	if err := s.ReleaseReminder(ctx, r2.Key, "w", now.Add(6*time.Minute), "channel backlog"); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := s.ClaimDueReminders(ctx, "w", now.Add(6*time.Minute), time.Minute, 10, 0); len(again) != 1 || again[0].Attempts != got[0].Attempts {
+		t.Fatalf("claimed after a release: %+v, want attempts %d as before", again, got[0].Attempts)
+	}
+	wantErrIs(t, "ReleaseReminder by another owner", s.ReleaseReminder(ctx, r2.Key, "v", now, "x"), store.ErrLeaseLost)
 	if err := s.MissReminder(ctx, r2.Key, "w"); err != nil {
 		t.Fatal(err)
 	}
