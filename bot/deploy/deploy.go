@@ -23,6 +23,7 @@ import (
 	"github.com/golive-dev/golive/bot/clock"
 	"github.com/golive-dev/golive/bot/command"
 	"github.com/golive-dev/golive/bot/ghclient"
+	"github.com/golive-dev/golive/bot/metrics"
 	"github.com/golive-dev/golive/bot/repoconfig"
 	"github.com/golive-dev/golive/bot/slackclient"
 	"github.com/golive-dev/golive/bot/store"
@@ -130,6 +131,8 @@ type Service struct {
 	Changed func(ctx context.Context, goliveID int64)
 	// Incidents runs the incident commands; nil refuses them.
 	Incidents Incidents
+	// Metrics, when set, counts dispatches and their runs' ends.
+	Metrics *metrics.Metrics
 }
 
 func (s *Service) changed(ctx context.Context, d store.Deploy) {
@@ -154,6 +157,8 @@ type outcome struct {
 	deploy *store.Deploy
 	// blocks: Slack blocks for the reply (a confirmation button).
 	blocks []slack.Block
+	// counted: the dispatch counted this outcome already (metrics).
+	counted bool
 }
 
 func refused(reason, text string) outcome {
@@ -184,6 +189,7 @@ func (s *Service) Run(ctx context.Context, req Request) error {
 		out = outcome{decision: store.CommandError, reason: err.Error(),
 			text: "golive could not run this command: " + escape(err.Error())}
 	}
+	s.countCommand(req, out)
 	cid := ""
 	if out.deploy != nil {
 		cid = out.deploy.CorrelationID
@@ -193,6 +199,22 @@ func (s *Service) Run(ctx context.Context, req Request) error {
 		return err
 	}
 	return s.reply(ctx, api, req, out)
+}
+
+// countCommand counts a deploy or rollback that was refused or failed;
+// dispatch counts the dispatches (and GitHub refusing them) as they happen,
+// so a redelivered command is not counted twice.
+func (s *Service) countCommand(req Request, out outcome) {
+	verb := req.Command.Verb
+	if (verb != command.VerbDeploy && verb != command.VerbRollback) || out.counted {
+		return
+	}
+	switch out.decision {
+	case store.CommandRefused:
+		s.Metrics.Dispatch(string(verb), metrics.DispatchRefused)
+	case store.CommandError:
+		s.Metrics.Dispatch(string(verb), metrics.DispatchFailed)
+	}
 }
 
 // Answer posts a parser's reply (help, usage, "did you mean") to a request

@@ -12,6 +12,7 @@ import (
 	"github.com/golive-dev/golive/bot/checklist"
 	"github.com/golive-dev/golive/bot/ghclient"
 	"github.com/golive-dev/golive/bot/incident"
+	"github.com/golive-dev/golive/bot/metrics"
 	"github.com/golive-dev/golive/bot/repoconfig"
 	"github.com/golive-dev/golive/bot/slackclient"
 	"github.com/golive-dev/golive/bot/store"
@@ -187,12 +188,16 @@ func (s *Service) dispatch(ctx context.Context, api RepoAPI, req Request, env re
 		if _, uerr := s.Store.UpdateDeploy(ctx, d); uerr != nil {
 			return outcome{}, uerr
 		}
+		s.Metrics.Dispatch(kind, metrics.DispatchFailed)
+		out := refused("dispatch refused", "GitHub refused to start "+code(workflow)+": "+escape(err.Error()))
 		if errors.Is(err, ghclient.ErrWorkflowNotFound) {
-			return refused("workflow not found", fmt.Sprintf("The workflow %s of %s is not on %s's default branch %s. Set `environments.%s.workflow` in `.github/golive.yml`.",
-				code(workflow), code(env.Name), req.Repo, code(branch), env.Name)), nil
+			out = refused("workflow not found", fmt.Sprintf("The workflow %s of %s is not on %s's default branch %s. Set `environments.%s.workflow` in `.github/golive.yml`.",
+				code(workflow), code(env.Name), req.Repo, code(branch), env.Name))
 		}
-		return refused("dispatch refused", "GitHub refused to start "+code(workflow)+": "+escape(err.Error())), nil
+		out.counted = true
+		return out, nil
 	}
+	s.Metrics.Dispatch(kind, metrics.DispatchDispatched)
 	if run, ok := s.findRun(ctx, api, workflow, now, cid); ok {
 		d.RunID, d.RunURL, d.State = run.ID, run.HTMLURL, store.DeployRunning
 		if d, err = s.Store.UpdateDeploy(ctx, d); err != nil {
@@ -497,6 +502,8 @@ func (s *Service) status(ctx context.Context, api RepoAPI, req Request, cfg *rep
 // Finished reports a deploy's end on its surfaces: the reply comment and a
 // reaction on GitHub, the response_url in Slack, and the go-live's thread.
 func (s *Service) finished(ctx context.Context, d store.Deploy) error {
+	// Called once per deploy, as it turns finished.
+	s.Metrics.DeployRunEnded(d.Kind, string(d.State))
 	if err := s.tickOnSuccess(ctx, d); err != nil {
 		return err
 	}

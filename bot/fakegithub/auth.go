@@ -30,6 +30,7 @@ const (
 	needOrg             // an installation token of the {org} account
 	needNone            // nothing (bad credentials are still refused)
 	needOptional        // anything valid, or nothing
+	needInstall         // an installation token of an installation that is not suspended
 )
 
 // installationTokenTTL is how long GitHub's installation tokens live.
@@ -284,6 +285,15 @@ func (s *Server) authorize(c *reqCtx, h routeSpec) (resp response, ok bool) {
 			return s.errorResponse(http.StatusForbidden, "Resource not accessible by integration", doc), false
 		}
 		c.repo = repo
+		return response{}, true
+	case needInstall:
+		inst := s.st.installations[c.auth.installationID]
+		if inst == nil {
+			return s.errorResponse(http.StatusUnauthorized, "Bad credentials", doc), false
+		}
+		if inst.suspended {
+			return s.errorResponse(http.StatusForbidden, "This installation has been suspended", doc), false
+		}
 		return response{}, true
 	case needOrg:
 		inst := s.st.installations[c.auth.installationID]

@@ -293,7 +293,7 @@ func TestViolations(t *testing.T) {
 		wantReason string
 	}{
 		{"dispatch without ref", "POST", "repos/acme/api/actions/workflows/deploy.yml/dispatches", `{"inputs":{"v":"1"}}`, 422, "Validation Failed", `property "ref" is missing`},
-		{"path not in the spec", "GET", "installation/repositories", "", 404, "Not Found", "no operation in the spec matches"},
+		{"path not in the spec", "GET", "installation/token", "", 404, "Not Found", "no operation in the spec matches"},
 		{"method not in the spec", "DELETE", "repos/acme/api", "", 404, "Not Found", "no operation in the spec matches"},
 		{"query value outside its enum", "GET", "repos/acme/api/issues?state=merged", "", 422, "Validation Failed", `parameter "state"`},
 		{"bad path parameter type", "GET", "repos/acme/api/issues/abc", "", 404, "Not Found", `parameter "issue_number"`},

@@ -38,6 +38,7 @@ func init() {
 		"GET /app/hook/deliveries/{delivery_id}":                  r(needApp, "", read, (*Server).getDelivery),
 		"POST /app/hook/deliveries/{delivery_id}/attempts":        r(needApp, "", write, (*Server).redeliver),
 		"POST /app-manifests/{code}/conversions":                  r(needNone, "", write, (*Server).convertManifest),
+		"GET /installation/repositories":                          r(needInstall, "", read, (*Server).listInstallationRepos),
 
 		// Repositories, users, teams.
 		"GET /repos/{owner}/{repo}":                                                              r(needRepo, "metadata", read, (*Server).getRepo),

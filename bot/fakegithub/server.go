@@ -28,8 +28,7 @@
 // is a Violation: AddLabelsToIssue sends a bare array (the spec wants
 // {"labels": [...]}), ListEnvSecrets and ListEnvVariables use
 // /repositories/{id}/environments/... (the spec has
-// /repos/{owner}/{repo}/environments/{name}/...), and
-// GET /installation/repositories is not in the subset.
+// /repos/{owner}/{repo}/environments/{name}/...).
 //
 // The package does not depend on package testing's runner: Options.T is
 // optional, so a benchmark harness can run a Server as a plain process.

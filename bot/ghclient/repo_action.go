@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"time"
 
 	"github.com/google/go-github/v60/github"
 )
@@ -37,10 +38,13 @@ type Issue struct {
 	State   string // "open" or "closed"
 	HTMLURL string
 	Labels  []string
+	// UpdatedAt is the issue's updated_at: the version of Body.
+	UpdatedAt time.Time
 }
 
 func issueOf(is *github.Issue) Issue {
-	out := Issue{Number: is.GetNumber(), Title: is.GetTitle(), Body: is.GetBody(), State: is.GetState(), HTMLURL: is.GetHTMLURL()}
+	out := Issue{Number: is.GetNumber(), Title: is.GetTitle(), Body: is.GetBody(), State: is.GetState(), HTMLURL: is.GetHTMLURL(),
+		UpdatedAt: is.GetUpdatedAt().Time}
 	for _, l := range is.Labels {
 		out.Labels = append(out.Labels, l.GetName())
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/golive-dev/golive/bot/clock"
+	"github.com/golive-dev/golive/bot/metrics"
 	"github.com/golive-dev/golive/bot/repoconfig"
 	"github.com/golive-dev/golive/bot/slackclient"
 	"github.com/golive-dev/golive/bot/store"
@@ -48,8 +49,12 @@ func (s *Service) SendDueAlerts(ctx context.Context) (int, error) {
 				state = store.AlertFailed
 			}
 			s.logger().Warn("send an incident alert", "incident", a.IncidentID, "kind", a.Kind, "attempt", a.Attempts, "err", err)
-			if ferr := s.Store.FinishIncidentAlert(ctx, a, s.Owner, state, s.Clock.Now(), retry); ferr != nil && !errors.Is(ferr, store.ErrLeaseLost) {
+			ferr := s.Store.FinishIncidentAlert(ctx, a, s.Owner, state, s.Clock.Now(), retry)
+			if ferr != nil && !errors.Is(ferr, store.ErrLeaseLost) {
 				return sent, ferr
+			}
+			if ferr == nil && state == store.AlertFailed {
+				s.Metrics.IncidentAlert(a.Kind, metrics.AlertFailed)
 			}
 		}
 	}
@@ -98,6 +103,7 @@ func (s *Service) sendAlert(ctx context.Context, a store.IncidentAlert) error {
 	if err := s.Store.FinishIncidentAlert(ctx, a, s.Owner, store.AlertSent, now, time.Time{}); err != nil {
 		return err
 	}
+	s.Metrics.IncidentAlert(a.Kind, metrics.AlertSent)
 	if _, err := s.Store.AppendIncidentEvent(ctx, store.IncidentEvent{IncidentID: in.ID, At: now, Actor: "golive",
 		Action: "alert", Detail: a.Kind, DedupKey: "alert:" + a.Kind + ":" + a.DueAt.UTC().Format(time.RFC3339)}); err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/golive-dev/golive/bot/clock"
 	"github.com/golive-dev/golive/bot/ghclient"
+	"github.com/golive-dev/golive/bot/metrics"
 	"github.com/golive-dev/golive/bot/repoconfig"
 	"github.com/golive-dev/golive/bot/slackclient"
 	"github.com/golive-dev/golive/bot/store"
@@ -60,6 +61,8 @@ type Service struct {
 	Owner    string // names this process in alert leases
 	Logger   *slog.Logger
 	IssueURL func(repo string, number int) string
+	// Metrics, when set, counts incidents opened and SLA alerts.
+	Metrics *metrics.Metrics
 }
 
 func (s *Service) logger() *slog.Logger {
@@ -110,11 +113,14 @@ func (s *Service) Open(ctx context.Context, r OpenRequest) (store.Incident, erro
 		return store.Incident{}, fmt.Errorf("read the configuration of %q: %w", r.Repo, err)
 	}
 	now := s.Clock.Now()
-	in, _, err := s.Store.CreateIncident(ctx, store.Incident{OpenKey: r.Key, InstallationID: r.InstallationID, RepoID: r.RepoID,
+	in, created, err := s.Store.CreateIncident(ctx, store.Incident{OpenKey: r.Key, InstallationID: r.InstallationID, RepoID: r.RepoID,
 		Repo: r.Repo, Severity: r.Severity, Title: r.Title, State: store.IncidentOpen, GoLiveID: r.GoLiveID, OpenedBy: r.Actor,
 		OpenedAt: now, SlackChannel: cfg.IncidentChannel()})
 	if err != nil {
 		return store.Incident{}, err
+	}
+	if created { // not when a redelivery finds it
+		s.Metrics.IncidentOpened(in.Severity)
 	}
 	if _, err := s.Store.AppendIncidentEvent(ctx, store.IncidentEvent{IncidentID: in.ID, At: in.OpenedAt, Actor: r.Actor,
 		Action: "opened", Detail: r.Severity + " " + r.Title, DedupKey: "opened"}); err != nil {

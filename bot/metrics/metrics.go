@@ -43,6 +43,16 @@ type Metrics struct {
 	Reminders *prometheus.CounterVec
 	// How long after its due time a reminder reached Slack.
 	ReminderLatenessSeconds prometheus.Histogram
+
+	// Operations worth alerting on (operations.go): deploy and rollback
+	// dispatches by kind and outcome, their runs' ends by kind and
+	// conclusion, incidents opened by severity, incident SLA alerts by kind
+	// and outcome, scheduled runs by outcome.
+	Dispatches     *prometheus.CounterVec
+	DeployRuns     *prometheus.CounterVec
+	Incidents      *prometheus.CounterVec
+	IncidentAlerts *prometheus.CounterVec
+	ScheduleRuns   *prometheus.CounterVec
 }
 
 // New builds the metrics on a fresh registry that also carries the Go runtime
@@ -110,5 +120,6 @@ func New() *Metrics {
 	r.MustRegister(m.WebhookRequests, m.DeliveriesProcessed, m.InboxBacklog, m.DeadLetters,
 		m.IngestSeconds, m.Redeliveries, m.GitHubCalls, m.GitHubRateLimitRemaining,
 		m.GitHubRateLimitWaits, m.SlackCalls, m.SlackRequests, m.Reminders, m.ReminderLatenessSeconds)
+	m.addOperations()
 	return m
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/golive-dev/golive/bot/ghclient"
+	"github.com/golive-dev/golive/bot/metrics"
 	"github.com/golive-dev/golive/bot/repoconfig"
 	"github.com/golive-dev/golive/bot/slackclient"
 	"github.com/golive-dev/golive/bot/store"
@@ -49,6 +50,7 @@ func (r *Runner) open(ctx context.Context, repo repoRef, cfg *repoconfig.Config,
 	if err := r.Store.OpenScheduleRun(ctx, run.ScheduleRunKey, r.Owner, opened); err != nil {
 		return errRecord{err}
 	}
+	r.Metrics.ScheduleRun(metrics.ScheduleRunOpened)
 	r.Logger.Info("opened a scheduled run", "repo", repo.fullName, "schedule", s.ID, "run", run.RunKey,
 		"issue", opened.IssueNumber, "skipped", run.Skipped, "late", v.late)
 	return nil

@@ -54,6 +54,7 @@ import (
 
 	"github.com/golive-dev/golive/bot/clock"
 	"github.com/golive-dev/golive/bot/ghclient"
+	"github.com/golive-dev/golive/bot/metrics"
 	"github.com/golive-dev/golive/bot/repoconfig"
 	"github.com/golive-dev/golive/bot/slackclient"
 	"github.com/golive-dev/golive/bot/store"
@@ -127,6 +128,8 @@ type Runner struct {
 	ConfigTTL, IdleConfigTTL, RepoTTL time.Duration
 	// Workers is how many repositories are handled at once (DefaultWorkers).
 	Workers int
+	// Metrics, when set, counts the runs opened and failed.
+	Metrics *metrics.Metrics
 
 	once     sync.Once
 	mu       sync.Mutex
@@ -502,6 +505,7 @@ func (r *Runner) release(ctx context.Context, run store.ScheduleRun, cause error
 		if err := r.Store.FailScheduleRun(ctx, run.ScheduleRunKey, r.Owner, cause.Error()); err != nil {
 			return fmt.Errorf("%w (and recording it failed: %w)", cause, err)
 		}
+		r.Metrics.ScheduleRun(metrics.ScheduleRunFailed)
 		return cause
 	}
 	notBefore := now.Add(backoff(run.Attempts))

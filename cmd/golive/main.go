@@ -18,6 +18,9 @@ const usage = `golive — go-live checklists, reminders and ChatOps deploys for 
 Usage:
   golive serve        run the GitHub App webhook server (configured by environment variables; see README)
   golive healthcheck  exit 0 when the local server answers /healthz (for container health checks)
+  golive reconcile [--dry-run]
+                      rebuild the store's go-lives from the open go-live issues of every installation
+                      (after losing the database; configured like serve)
   golive timeline --at TIME [--tz ZONE] [--template FILE]
                       print when each checklist phase is due and the reminder schedule for a go-live at TIME
   golive validate [FILE]
@@ -50,6 +53,8 @@ func run(ctx context.Context, args []string, env envconfig.Lookuper, stdout, std
 		return serve(ctx, env, stderr)
 	case "healthcheck":
 		return healthcheck(ctx, env, stderr)
+	case "reconcile":
+		return reconcile(ctx, args[1:], env, stdout, stderr)
 	case "timeline":
 		return timeline(args[1:], stdout, stderr)
 	case "validate":

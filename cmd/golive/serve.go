@@ -130,7 +130,7 @@ func runServerOn(ctx context.Context, cfg *config.Config, logger *slog.Logger, l
 	}
 	// Confirmation buttons are signed with a key only this server knows.
 	confirmKey := sha256.Sum256([]byte("golive deploy confirmation\x00" + cfg.Slack.SigningSecret.Reveal()))
-	commands := &deploy.Service{Store: st, Slack: slack, Checklist: tracker, Clock: clk, Logger: logger, ConfirmKey: confirmKey[:],
+	commands := &deploy.Service{Store: st, Slack: slack, Checklist: tracker, Clock: clk, Logger: logger, ConfirmKey: confirmKey[:], Metrics: m,
 		Repos: func(installationID int64, repo string) (deploy.RepoAPI, error) {
 			return apps.Repo(installationID, repo)
 		},
@@ -139,7 +139,7 @@ func runServerOn(ctx context.Context, cfg *config.Config, logger *slog.Logger, l
 				logger.Warn("show a deploy on the tracker", "golive", id, "err", err)
 			}
 		}}
-	incidents := &incident.Service{Store: st, Clock: clk, Owner: owner, Logger: logger,
+	incidents := &incident.Service{Store: st, Clock: clk, Owner: owner, Logger: logger, Metrics: m,
 		Repos: func(installationID int64, repo string) (incident.RepoAPI, error) {
 			return apps.Repo(installationID, repo)
 		},
@@ -240,7 +240,7 @@ func runServerOn(ctx context.Context, cfg *config.Config, logger *slog.Logger, l
 	}
 	// Recurring operations: the schedules of each repository's golive.yml
 	// (bot/schedules); every replica runs one, each run opens once.
-	operations := &schedules.Runner{Store: st, Clock: clk, Owner: owner, Logger: logger,
+	operations := &schedules.Runner{Store: st, Clock: clk, Owner: owner, Logger: logger, Metrics: m,
 		Repos: func(installationID int64, repo string) (schedules.RepoAPI, error) {
 			return apps.Repo(installationID, repo)
 		},
