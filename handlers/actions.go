@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"unicode"
 
 	"github.com/golive-dev/golive/bot/clock"
 	"github.com/golive-dev/golive/bot/deploy"
@@ -94,6 +95,12 @@ func (r ActionEventRequest) validate() []string {
 	}
 	if len(r.Reason) > 1000 {
 		problems = append(problems, "reason is longer than 1000 characters")
+	}
+	// The reason is shown in Slack: no control characters (a null byte,
+	// line breaks) and no invisible formatting such as a right-to-left
+	// override, which would reorder what readers see.
+	if strings.IndexFunc(r.Reason, func(c rune) bool { return !unicode.IsPrint(c) && c != '\u200d' }) >= 0 {
+		problems = append(problems, "reason has a control or non-printing character")
 	}
 	if r.Rollback != "" && (len(r.Rollback) > 255 || strings.ContainsAny(r.Rollback, "\x00\r\n/")) {
 		problems = append(problems, fmt.Sprintf("rollback %q is not a workflow file name", r.Rollback))
@@ -198,7 +205,7 @@ func (*ActionEventHandler) Handles() []string { return []string{ActionEventName}
 // Handle implements inbox.EventHandler.
 func (h *ActionEventHandler) Handle(ctx context.Context, _, _ string, payload []byte) error {
 	var p actionEventPayload
-	if err := json.Unmarshal(payload, &p); err != nil {
+	if err := decodePayload(payload, &p); err != nil {
 		return inbox.Permanent(fmt.Errorf("parse action event payload: %w", err))
 	}
 	duration := int64(-1)

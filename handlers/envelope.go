@@ -1,10 +1,12 @@
 package handlers
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // envelope is what the webhook endpoint reads of a payload to route it.
@@ -298,4 +300,51 @@ func (s *jsonScanner) literal(lit string) error {
 	}
 	s.i += len(lit)
 	return nil
+}
+
+// nulEscape is a null byte as JSON writes it in a string.
+var nulEscape = []byte(`\u0000`)
+
+// decodePayload decodes a kept payload into v, as json.Unmarshal does, with
+// every null byte in its strings (JSON's \u0000) replaced by U+FFFD first:
+// PostgreSQL cannot keep a null byte in text, so an issue body, comment or
+// slash command holding one would fail the handler on every retry, and it
+// has no place in what golive shows either. Payloads without one (nearly
+// all) are decoded as they are.
+func decodePayload(payload []byte, v any) error {
+	if !bytes.Contains(payload, nulEscape) {
+		return json.Unmarshal(payload, v)
+	}
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.UseNumber() // ids stay exact
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		return json.Unmarshal(payload, v) // reports the error
+	}
+	clean, err := json.Marshal(withoutNUL(doc))
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(clean, v)
+}
+
+// noNUL is s with each null byte replaced by U+FFFD.
+func noNUL(s string) string { return strings.ReplaceAll(s, "\x00", "\uFFFD") }
+
+func withoutNUL(v any) any {
+	switch x := v.(type) {
+	case string:
+		return noNUL(x)
+	case []any:
+		for i := range x {
+			x[i] = withoutNUL(x[i])
+		}
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[noNUL(k)] = withoutNUL(e)
+		}
+		return out
+	}
+	return v
 }

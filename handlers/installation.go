@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/google/go-github/v60/github"
@@ -34,7 +33,7 @@ func (PingHandler) Handles() []string { return []string{"ping"} }
 // Handle logs the hook that was set up.
 func (PingHandler) Handle(ctx context.Context, _, _ string, payload []byte) error {
 	var p github.PingEvent
-	if err := json.Unmarshal(payload, &p); err != nil {
+	if err := decodePayload(payload, &p); err != nil {
 		return inbox.Permanent(fmt.Errorf("parse ping payload: %w", err))
 	}
 	logging.From(ctx).Info("ping received", "hook_id", p.GetHookID(), "zen", p.GetZen())
@@ -54,7 +53,7 @@ func (*InstallationHandler) Handles() []string { return []string{"installation"}
 // Handle applies one installation event to the store.
 func (h *InstallationHandler) Handle(ctx context.Context, _, _ string, payload []byte) error {
 	var e github.InstallationEvent
-	if err := json.Unmarshal(payload, &e); err != nil {
+	if err := decodePayload(payload, &e); err != nil {
 		return inbox.Permanent(fmt.Errorf("parse installation payload: %w", err))
 	}
 	in := e.GetInstallation()
@@ -103,7 +102,7 @@ func (*InstallationRepositoriesHandler) Handles() []string {
 // Handle applies one installation_repositories event to the store.
 func (h *InstallationRepositoriesHandler) Handle(ctx context.Context, _, _ string, payload []byte) error {
 	var e github.InstallationRepositoriesEvent
-	if err := json.Unmarshal(payload, &e); err != nil {
+	if err := decodePayload(payload, &e); err != nil {
 		return inbox.Permanent(fmt.Errorf("parse installation_repositories payload: %w", err))
 	}
 	in := e.GetInstallation()

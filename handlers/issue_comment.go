@@ -45,6 +45,8 @@ func (*IssueCommentHandler) Handles() []string { return []string{"issue_comment"
 
 // Handle parses the comment and runs its command.
 func (h *IssueCommentHandler) Handle(ctx context.Context, _, deliveryID string, payload []byte) error {
+	// Decoded as sent, so the command grammar refuses a null byte in it;
+	// what is kept or shown of the comment and issue goes through noNUL.
 	var e github.IssueCommentEvent
 	if err := json.Unmarshal(payload, &e); err != nil {
 		return inbox.Permanent(fmt.Errorf("parse issue_comment payload: %w", err))
@@ -71,8 +73,14 @@ func (h *IssueCommentHandler) Handle(ctx context.Context, _, deliveryID string, 
 		return nil // this server runs /golive plan only
 	}
 	first := firstCommandLine(body)
+	// The command's effects are keyed by its comment, not by the delivery:
+	// GitHub signs the body but not X-GitHub-Delivery, so a delivery sent
+	// again under a new id is the same command and must not run again.
+	if id := e.GetComment().GetID(); id != 0 {
+		deliveryID = fmt.Sprintf("comment-%d", id)
+	}
 	req := deploy.Request{
-		Surface: deploy.SurfaceGitHub, DeliveryID: deliveryID, Text: first,
+		Surface: deploy.SurfaceGitHub, DeliveryID: deliveryID, Text: noNUL(first),
 		InstallationID: e.GetInstallation().GetID(), RepoID: repo.GetID(), Repo: repo.GetFullName(),
 		Sender: sender.GetLogin(), IssueNumber: is.GetNumber(), IsPR: is.IsPullRequest(), CommentID: e.GetComment().GetID(),
 	}
@@ -82,8 +90,8 @@ func (h *IssueCommentHandler) Handle(ctx context.Context, _, deliveryID string, 
 	if res.Command.Verb == command.VerbPlan && !req.IsPR {
 		c := tracking.PlanCommand{
 			DeliveryID: deliveryID, InstallationID: req.InstallationID, RepoID: req.RepoID, Repo: req.Repo,
-			Number: req.IssueNumber, IssueBody: is.GetBody(), Sender: req.Sender, UpdatedAt: is.GetUpdatedAt().Time,
-			Args: strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(strings.TrimPrefix(first, "/golive")), "plan")),
+			Number: req.IssueNumber, IssueBody: noNUL(is.GetBody()), Sender: req.Sender, UpdatedAt: is.GetUpdatedAt().Time,
+			Args: strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(strings.TrimPrefix(req.Text, "/golive")), "plan")),
 		}
 		for _, l := range is.Labels {
 			c.Labels = append(c.Labels, l.GetName())
@@ -118,7 +126,7 @@ func (*WorkflowRunHandler) Handles() []string { return []string{"workflow_run"} 
 // Handle passes the run on.
 func (h *WorkflowRunHandler) Handle(ctx context.Context, _, _ string, payload []byte) error {
 	var e github.WorkflowRunEvent
-	if err := json.Unmarshal(payload, &e); err != nil {
+	if err := decodePayload(payload, &e); err != nil {
 		return inbox.Permanent(fmt.Errorf("parse workflow_run payload: %w", err))
 	}
 	run := e.GetWorkflowRun()
@@ -143,7 +151,7 @@ func (*DeploymentStatusHandler) Handles() []string { return []string{"deployment
 // Handle passes the status on.
 func (h *DeploymentStatusHandler) Handle(ctx context.Context, _, _ string, payload []byte) error {
 	var e github.DeploymentStatusEvent
-	if err := json.Unmarshal(payload, &e); err != nil {
+	if err := decodePayload(payload, &e); err != nil {
 		return inbox.Permanent(fmt.Errorf("parse deployment_status payload: %w", err))
 	}
 	if e.GetRepo().GetID() == 0 || e.GetDeployment().GetSHA() == "" {

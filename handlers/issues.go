@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/google/go-github/v60/github"
@@ -32,7 +31,7 @@ var trackedActions = map[string]bool{"opened": true, "edited": true, "labeled": 
 // Handle parses the event and hands it to the tracker.
 func (h *IssuesHandler) Handle(ctx context.Context, _, deliveryID string, payload []byte) error {
 	var e github.IssuesEvent
-	if err := json.Unmarshal(payload, &e); err != nil {
+	if err := decodePayload(payload, &e); err != nil {
 		return inbox.Permanent(fmt.Errorf("parse issues payload: %w", err))
 	}
 	if !trackedActions[e.GetAction()] || e.GetIssue().IsPullRequest() {

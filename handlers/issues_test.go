@@ -50,6 +50,8 @@ type trackingRig struct {
 	clock *shiftedClock
 	seq   atomic.Int64
 	stop  func()
+	// threads posts go-lives' Slack threads and reminders (rigOptions.reminders).
+	threads *scheduler.Dispatcher
 }
 
 // shiftedClock runs at wall-clock speed (leases and coalescing waits pass as
@@ -61,7 +63,25 @@ func (c *shiftedClock) Advance(d time.Duration) { c.shift.Add(int64(d)) }
 
 func newTrackingRig(t testing.TB) *trackingRig {
 	t.Helper()
-	st := storetest.SQLite(t)
+	return newTrackingRigWith(t, rigOptions{})
+}
+
+// rigOptions changes what newTrackingRigWith builds.
+type rigOptions struct {
+	// store is the rig's store; a new SQLite database when nil.
+	store store.Store
+	// reminders runs a scheduler.Dispatcher as golive serve does: go-lives
+	// get their Slack thread and reminders in the fake Slack, and tracker
+	// refreshes update the thread.
+	reminders bool
+}
+
+func newTrackingRigWith(t testing.TB, opts rigOptions) *trackingRig {
+	t.Helper()
+	st := opts.store
+	if st == nil {
+		st = storetest.SQLite(t)
+	}
 	r := newRig(t, st, 1000)
 	gh := fakegithub.New(fakegithub.Options{T: t})
 	gh.AddRepo(trackedRepo, fakegithub.RepoOpts{})
@@ -94,13 +114,38 @@ func newTrackingRig(t testing.TB) *trackingRig {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var threads *scheduler.Dispatcher
+	if opts.reminders {
+		threads = &scheduler.Dispatcher{Store: st, Clock: clk, Owner: "test", Logger: logger, Poll: 20 * time.Millisecond,
+			Slack: slackclient.New(slackclient.Config{Token: sl.Token(), APIURL: sl.APIURL()}),
+			Settings: func(ctx context.Context, g store.GoLive) (scheduler.Settings, error) {
+				rc, tmpl, err := svc.Config(ctx, g)
+				if err != nil {
+					return scheduler.Settings{}, err
+				}
+				return scheduler.Settings{Template: tmpl, Grace: rc.ReminderGrace(), Escalation: rc.Reminders.Escalation, SlackID: rc.Slack.SlackID}, nil
+			},
+			IssueURL: func(repo string, n int) string { return ghclient.IssueURL(gh.URL, repo, n) },
+			Changed:  func(ctx context.Context, id int64) { svc.Rerender(ctx, id) }}
+		svc.Threads = threads
+	}
 	// The rig's ingester does not wake this dispatcher; it polls every 10 ms.
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{}, 2)
+	done := make(chan struct{}, 3)
 	go func() { d.Run(ctx, 5*time.Second); done <- struct{}{} }()
 	go func() { svc.RunTrackerRefresher(ctx, 50*time.Millisecond); done <- struct{}{} }()
-	tr := &trackingRig{rig: r, svc: svc, cmds: cmds, incs: incs, gh: gh, slack: sl, apps: apps, clock: clk}
-	tr.stop = func() { cancel(); <-done; <-done }
+	if threads != nil {
+		go func() { threads.Run(ctx); done <- struct{}{} }()
+	}
+	tr := &trackingRig{rig: r, svc: svc, cmds: cmds, incs: incs, gh: gh, slack: sl, apps: apps, clock: clk, threads: threads}
+	tr.stop = func() {
+		cancel()
+		<-done
+		<-done
+		if threads != nil {
+			<-done
+		}
+	}
 	t.Cleanup(tr.stop)
 	return tr
 }

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -46,7 +45,7 @@ var callbackRE = regexp.MustCompile(`/repos/([^/]+)/([^/]+)/actions/runs/([0-9]+
 // Handle parses the request and hands it to the gates.
 func (h *DeploymentProtectionRuleHandler) Handle(ctx context.Context, _, deliveryID string, payload []byte) error {
 	var e protectionRuleEvent
-	if err := json.Unmarshal(payload, &e); err != nil {
+	if err := decodePayload(payload, &e); err != nil {
 		return inbox.Permanent(fmt.Errorf("parse deployment_protection_rule payload: %w", err))
 	}
 	if e.GetAction() != "requested" {

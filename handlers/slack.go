@@ -133,13 +133,19 @@ func (*SlackCommandHandler) Handles() []string { return []string{SlackCommandEve
 
 // Handle parses the command, finds its repository and runs it.
 func (h *SlackCommandHandler) Handle(ctx context.Context, _, deliveryID string, payload []byte) error {
+	// Decoded as sent, so the command grammar refuses a null byte in the
+	// text; what is kept or shown goes through noNUL.
 	var f map[string]string
 	if err := json.Unmarshal(payload, &f); err != nil {
 		return inbox.Permanent(fmt.Errorf("parse slack command payload: %w", err))
 	}
+	text := f["text"]
+	for k, v := range f {
+		f[k] = noNUL(v)
+	}
 	req := deploy.Request{Surface: deploy.SurfaceSlack, DeliveryID: deliveryID, Text: f["command"] + " " + f["text"],
 		SlackUser: f["user_id"], SlackChannel: f["channel_id"], ResponseURL: f["response_url"]}
-	res := command.ParseSlack(f["text"])
+	res := command.ParseSlack(text)
 	if res.Command == nil {
 		return h.Commands.Answer(ctx, req, res.Reply, res.Reply == command.Help())
 	}
@@ -275,7 +281,7 @@ func (*SlackConfirmHandler) Handles() []string { return []string{SlackConfirmEve
 // Handle runs the confirmed deploy.
 func (h *SlackConfirmHandler) Handle(ctx context.Context, _, deliveryID string, payload []byte) error {
 	var f map[string]string
-	if err := json.Unmarshal(payload, &f); err != nil {
+	if err := decodePayload(payload, &f); err != nil {
 		return inbox.Permanent(fmt.Errorf("parse deploy confirmation payload: %w", err))
 	}
 	return h.Confirmer.Confirm(ctx, deliveryID, f["value"], f["user"], f["response_url"])

@@ -96,7 +96,8 @@ func (h *GitHubWebhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		answer(http.StatusBadRequest, "malformed", reason)
 		return
 	}
-	d.Action, d.InstallationID = env.Action, env.InstallationID
+	// A null byte cannot be kept in text on PostgreSQL (see decodePayload).
+	d.Action, d.InstallationID = noNUL(env.Action), env.InstallationID
 
 	res, err := h.Ingester.Ingest(r.Context(), d)
 	if h.Metrics != nil && err == nil {

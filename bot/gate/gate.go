@@ -373,7 +373,7 @@ func (s *Service) goLiveFor(ctx context.Context, repoID int64, env string) (stor
 func lockedText(env string, l store.EnvLock) string {
 	reason := "no reason given"
 	if l.Reason != "" {
-		reason = "“" + inert(l.Reason) + "”"
+		reason = "“" + reasonEscaper.Replace(l.Reason) + "”"
 	}
 	if !l.ExpiresAt.IsZero() {
 		reason += " (until " + l.ExpiresAt.UTC().Format("2006-01-02 15:04 UTC") + ")"
@@ -413,6 +413,11 @@ func clip(s string, n int) string {
 
 // inert keeps text people wrote from mentioning anyone.
 func inert(s string) string { return strings.ReplaceAll(s, "@", "@\u200b") }
+
+// reasonEscaper makes a lock reason, typed by whoever took the lock, inert
+// in GitHub Markdown: no mentions, links, HTML or formatting.
+var reasonEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "@", "@\u200b", "`", "'", "*", "\\*", "_", "\\_",
+	"~", "\\~", "[", "\\[", "]", "\\]")
 
 func code(s string) string { return "`" + strings.ReplaceAll(s, "`", "'") + "`" }
 

@@ -115,9 +115,11 @@ func (s *Service) parentText(in store.Incident, cfg *repoconfig.Config) string {
 	return fmt.Sprintf("%s *%s incident: %s* — %s\nStatus: *%s* · %s", icon, in.Severity, escape(in.Title), link, in.State, timersLine(in, cfg))
 }
 
-// escape makes user text inert in GitHub Markdown and Slack mrkdwn.
+// escape makes user text inert in GitHub Markdown and Slack mrkdwn: no
+// mentions, links, HTML or formatting.
 func escape(s string) string {
-	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "@", "@\u200b", "`", "'", "*", "\\*", "_", "\\_", "~", "\\~", "|", "\\|")
+	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "@", "@\u200b", "`", "'", "*", "\\*", "_", "\\_", "~", "\\~", "|", "\\|",
+		"[", "\\[", "]", "\\]")
 	return r.Replace(s)
 }
 

@@ -398,7 +398,7 @@ func (s *Service) reportProblems(ctx context.Context, api RepoAPI, ev IssueEvent
 	var b strings.Builder
 	b.WriteString(problemMarker + "\n**golive cannot track this go-live yet.** Please fix:\n\n")
 	for _, p := range problems {
-		b.WriteString("- " + p + "\n")
+		b.WriteString("- " + inertProblem(p) + "\n")
 	}
 	b.WriteString("\nEdit the issue to fix it; golive reads it again on every edit.")
 	if g.ProblemCommentID != 0 {
@@ -414,6 +414,26 @@ func (s *Service) reportProblems(ctx context.Context, api RepoAPI, ev IssueEvent
 	logging.From(ctx).Info("go-live form problems reported", "repo", ev.Repo, "issue", ev.Number, "problems", len(problems))
 	return s.Store.SetGoLiveComment(ctx, g.ID, store.ProblemComment, id)
 }
+
+// inertProblem keeps what a problem quotes — people's form answers, values
+// from .github/golive.yml — from mentioning anyone or planting a link in
+// golive's comment: every "@" is followed by a zero-width space, and outside
+// code spans "[", "]", "<" and ">" are shown as they are rather than forming
+// links or HTML.
+func inertProblem(p string) string {
+	p = strings.ReplaceAll(p, "@", "@\u200b")
+	parts := strings.Split(p, "`")
+	for i := range parts {
+		// Even parts are outside code spans; so is the last one after an
+		// unpaired backtick.
+		if i%2 == 0 || (len(parts)%2 == 0 && i == len(parts)-1) {
+			parts[i] = problemEscaper.Replace(parts[i])
+		}
+	}
+	return strings.Join(parts, "`")
+}
+
+var problemEscaper = strings.NewReplacer("[", "\\[", "]", "\\]", "<", "&lt;", ">", "&gt;")
 
 // ensureComment returns golive's comment carrying marker on the issue, editing
 // it to body, or posts one. Looking first means a comment posted just before

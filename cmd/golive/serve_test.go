@@ -343,20 +343,40 @@ func logLines(logs, msg, delivery string) int {
 }
 
 // assertNoSecrets fails when any configured secret or private key line
-// appears in the logs.
+// appears in the logs, or the status token, or a credential golive sent
+// the fake GitHub: the installation tokens it was issued and its App JWTs.
 func assertNoSecrets(t *testing.T, e *env, logs string) {
 	t.Helper()
+	for _, s := range secretsOf(e) {
+		if strings.Contains(logs, s) {
+			t.Fatalf("a secret appears in the logs: %.12s…", s)
+		}
+	}
+}
+
+// secretsOf is what assertNoSecrets looks for.
+func secretsOf(e *env) []string {
 	secrets := []string{testWebhookSecret, testSigningSecret, e.slack.Token()}
+	if tok := e.vars["GOLIVE_STATUS_TOKEN"]; tok != "" {
+		secrets = append(secrets, tok)
+	}
 	for _, line := range strings.Split(string(e.gh.PrivateKeyPEM()), "\n") {
 		if len(line) > 20 {
 			secrets = append(secrets, line)
 		}
 	}
-	for _, s := range secrets {
-		if strings.Contains(logs, s) {
-			t.Fatalf("a secret appears in the logs: %.12s…", s)
+	for _, c := range e.gh.Calls() {
+		if cred := strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(c.Header.Get("Authorization"), "Bearer "), "token ")); len(cred) > 20 {
+			secrets = append(secrets, cred)
+		}
+		if c.Route == "/app/installations/{installation_id}/access_tokens" {
+			var issued struct{ Token string }
+			if json.Unmarshal(c.Response, &issued) == nil && issued.Token != "" {
+				secrets = append(secrets, issued.Token)
+			}
 		}
 	}
+	return secrets
 }
 
 // TestKill9 proves a delivery acknowledged just before kill -9 is processed
