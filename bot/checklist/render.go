@@ -53,6 +53,27 @@ const intro = "_Go-live checklist, tracked by golive: tick items as they are don
 // Markdown and are written as they are. t must come from Parse or Default
 // (every item has an id); checked may be nil.
 func Render(t Template, golive time.Time, checked map[string]bool) string {
+	return RenderKeeping(t, golive, checked, nil)
+}
+
+// ByHandHeading heads the items added by hand under no phase of the
+// template (their phase was removed, or they sat under a heading of their
+// own).
+const ByHandHeading = "Added by hand"
+
+// RenderKeeping is Render keeping the items people added by hand: each
+// Manual task of kept (as ParseTaskList read them from the block being
+// replaced) follows its phase's template items, with its box and owner;
+// those whose phase the template no longer has follow under ByHandHeading.
+// Each is written as its Line (as the person wrote it), else from its box,
+// text and owner, so reading the result again yields the same ids.
+func RenderKeeping(t Template, golive time.Time, checked map[string]bool, kept []Task) string {
+	byPhase := map[string][]Task{}
+	for _, k := range kept {
+		if k.Manual {
+			byPhase[k.Phase] = append(byPhase[k.Phase], k)
+		}
+	}
 	var b strings.Builder
 	b.WriteString(MarkerStart + "\n")
 	b.WriteString(intro + "\n")
@@ -61,9 +82,40 @@ func Render(t Template, golive time.Time, checked map[string]bool) string {
 		for _, it := range ph.Items {
 			b.WriteString(renderItem(it, checked[it.ID]))
 		}
+		for _, k := range byPhase[ph.Name] {
+			b.WriteString(renderManual(k))
+		}
+		delete(byPhase, ph.Name)
+	}
+	var orphans []Task
+	for _, k := range kept {
+		if k.Manual && byPhase[k.Phase] != nil {
+			orphans = append(orphans, k)
+		}
+	}
+	if len(orphans) > 0 {
+		b.WriteString("\n### " + ByHandHeading + "\n\n")
+		for _, k := range orphans {
+			b.WriteString(renderManual(k))
+		}
 	}
 	b.WriteString("\n" + MarkerEnd + "\n")
 	return b.String()
+}
+
+// renderManual writes an item added by hand.
+func renderManual(k Task) string {
+	if k.Line != "" {
+		return k.Line + "\n"
+	}
+	box := "- [ ] "
+	if k.Checked {
+		box = "- [x] "
+	}
+	if k.Owner != "" {
+		return box + k.Text + ownerSep + k.Owner + "\n"
+	}
+	return box + k.Text + "\n"
 }
 
 func renderItem(it Item, checked bool) string {

@@ -138,3 +138,57 @@ func TestApplyToBodyErrors(t *testing.T) {
 		t.Errorf("error %q does not give the sizes", err)
 	}
 }
+
+// Items added by hand inside the block survive a re-render: under their
+// phase, or under ByHandHeading when the template lost that phase, with
+// their boxes, owners and ids.
+func TestRenderKeepsItemsAddedByHand(t *testing.T) {
+	tmpl := Default()
+	at := time.Date(2026, 12, 1, 14, 0, 0, 0, time.UTC)
+	first := tmpl.Phases[0]
+	body := Render(tmpl, at, nil)
+	// People add two items under the first phase, one nested under a
+	// template item, and one under a heading of their own.
+	body = strings.Replace(body, "\n### "+tmpl.Phases[1].Name,
+		"- [x] Warm the CDN cache — @alice\n- [ ] Tell the **support** team\n\n### Extra\n\n- [ ] Order pizza\n\n### "+tmpl.Phases[1].Name, 1)
+	body = strings.Replace(body, "<!-- golive:item:"+first.Items[0].ID+" -->\n", "<!-- golive:item:"+first.Items[0].ID+" -->\n  - [ ] nested check\n", 1)
+	before := manualOf(ParseTaskList(body))
+	if len(before) != 4 {
+		t.Fatalf("%d manual tasks parsed, want 4: %+v", len(before), before)
+	}
+	again := RenderKeeping(tmpl, at, nil, ParseTaskList(body))
+	after := manualOf(ParseTaskList(again))
+	if len(after) != len(before) {
+		t.Fatalf("after a re-render %d manual tasks, want %d:\n%s", len(after), len(before), again)
+	}
+	for id, b := range before {
+		a, ok := after[id]
+		if !ok || a.Checked != b.Checked || a.Owner != b.Owner || a.Text != b.Text {
+			t.Errorf("manual item %q (%+v) became %+v", id, b, a)
+		}
+		want := b.Phase
+		if want == "Extra" {
+			want = ByHandHeading
+		}
+		if a.Phase != want {
+			t.Errorf("manual item %q is under %q, want %q", b.Text, a.Phase, want)
+		}
+	}
+	// Stable: rendering what was rendered changes nothing.
+	if third := RenderKeeping(tmpl, at, nil, ParseTaskList(again)); third != again {
+		t.Errorf("a second re-render changed the block:\n%s\n---\n%s", again, third)
+	}
+	if !strings.Contains(again, "- [x] Warm the CDN cache — @alice\n") {
+		t.Errorf("the ticked, owned item is not kept as written:\n%s", again)
+	}
+}
+
+func manualOf(tasks []Task) map[string]Task {
+	out := map[string]Task{}
+	for _, t := range tasks {
+		if t.Manual {
+			out[t.ID] = t
+		}
+	}
+	return out
+}

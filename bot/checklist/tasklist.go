@@ -30,6 +30,9 @@ type Task struct {
 	Phase string
 	// Manual is true for items without a golive id comment.
 	Manual bool
+	// Line is a Manual item's line as written, indentation included and
+	// line ending excluded; "" for template items.
+	Line string
 }
 
 var (
@@ -110,7 +113,7 @@ func ParseTaskList(body string) []Task {
 			}
 			task.Text = visible
 		} else {
-			task.Manual = true
+			task.Manual, task.Line = true, strings.TrimRight(text, "\r")
 			task.Text = visible
 			if i := strings.LastIndex(visible, ownerSep); i >= 0 && loginRE.MatchString(visible[i+len(ownerSep):]) {
 				task.Text, task.Owner = visible[:i], visible[i+len(ownerSep):]

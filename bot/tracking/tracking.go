@@ -218,7 +218,8 @@ func (s *Service) track(ctx context.Context, api RepoAPI, ev IssueEvent, existin
 	for _, t := range tasks {
 		checked[t.ID] = t.Checked
 	}
-	newBody, err := checklist.ApplyToBody(ev.Body, checklist.Render(tmpl, plan.At, checked))
+	// Items people added by hand inside the checklist stay where they are.
+	newBody, err := checklist.ApplyToBody(ev.Body, checklist.RenderKeeping(tmpl, plan.At, checked, tasks))
 	if err != nil {
 		return s.reportProblems(ctx, api, ev, existing, []string{"the checklist does not fit in the issue: " + err.Error() +
 			". Shorten the issue text or the template in .github/golive.yml."})
