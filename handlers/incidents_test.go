@@ -203,3 +203,37 @@ func TestRollbackOpensAnIncident(t *testing.T) {
 		t.Fatalf("rollback reply: %q", r)
 	}
 }
+
+// A channel Slack refuses does not lose the incident: it is opened, the
+// answer and the timeline say why it has no thread, and its alerts fail
+// with that reason instead of retrying for ever.
+func TestIncidentWithoutASlackChannel(t *testing.T) {
+	tr := newTrackingRig(t)
+	tr.storeInstallation(t)
+	tr.gh.PutFile(trackedRepo, ".github/golive.yml", "version: 1\nincidents:\n  channel: \"#nowhere\"\n")
+	answer := tr.slack.ResponseURL("nowhere")
+	tr.slackCommand(t, "U0REPORTER", trackedRepo+" incident P1 database is slow", answer)
+	tr.settle(t)
+	got := tr.slack.Responses("nowhere")
+	if len(got) != 1 || !strings.Contains(got[0].Text, "Opened P1 incident") || !strings.Contains(got[0].Text, "has no Slack thread in #nowhere") {
+		t.Fatalf("answer %+v\n%s", got, tr.logs)
+	}
+	all, _ := tr.store.ListIncidents(context.Background(), trackedRepoID, time.Time{})
+	if len(all) != 1 || all[0].SlackThreadTS != "" {
+		t.Fatalf("incidents %+v", all)
+	}
+	in := all[0]
+	cs := tr.gh.Comments(trackedRepo, in.IssueNumber)
+	if len(cs) != 1 || !strings.Contains(cs[0].Body, `no Slack thread in #nowhere: channel\_not\_found`) {
+		t.Fatalf("timeline: %+v", cs)
+	}
+	if n := tr.sendAlertsAt(t, in, 16*time.Minute); n != 0 {
+		t.Fatalf("%d alerts sent without a thread", n)
+	}
+	alerts, _ := tr.store.IncidentAlerts(context.Background(), in.ID)
+	for _, a := range alerts {
+		if !a.DueAt.After(tr.clock.Now()) && a.State != store.AlertFailed {
+			t.Fatalf("alert %s is %s, want failed", a.Kind, a.State)
+		}
+	}
+}

@@ -52,8 +52,11 @@ func (s *Service) incident(ctx context.Context, api RepoAPI, req Request) (outco
 			return outcome{}, err
 		}
 		where := ""
-		if in.SlackThreadTS != "" {
+		switch {
+		case in.SlackThreadTS != "":
 			where = ", with a thread in " + escape(in.SlackChannel)
+		case in.SlackChannel != "":
+			where = "; it has no Slack thread in " + escape(in.SlackChannel) + " (the issue's timeline says why)"
 		}
 		return accepted(fmt.Sprintf("🚨 Opened %s incident #%d: %s%s. Acknowledge it with `/golive ack #%d`.",
 			in.Severity, in.IssueNumber, escape(in.Title), where, in.IssueNumber)), nil

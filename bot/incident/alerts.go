@@ -74,7 +74,13 @@ func (s *Service) sendAlert(ctx context.Context, a store.IncidentAlert) error {
 	if err != nil {
 		return err
 	}
-	// The incident moved on since the alert was planned: drop it.
+	if in.SlackThreadTS == "" && in.SlackChannel != "" {
+		if in, err = s.refresh(ctx, api, cfg, in, ""); err != nil {
+			return err
+		}
+	}
+	// The incident moved on since the alert was planned, or it has no
+	// thread (no channel, or Slack refuses it: its timeline says why).
 	if due, ok := Alerts(in, cfg)[a.Kind]; !ok || !due.Equal(a.DueAt) || in.SlackThreadTS == "" {
 		a.LastError = errDropped.Error()
 		if err := s.Store.FinishIncidentAlert(ctx, a, s.Owner, store.AlertFailed, s.Clock.Now(), time.Time{}); err != nil {

@@ -263,9 +263,31 @@ func (s *Service) updateIssue(ctx context.Context, api RepoAPI, cfg *repoconfig.
 	return nil
 }
 
-// refresh rewrites the timeline comment and the Slack thread's parent,
-// starting either when missing, and posts line (when not "") in the thread.
+// refresh starts the Slack thread when it is missing, rewrites the
+// timeline comment (starting it when missing) and the thread's parent, and
+// posts line (when not "") in the thread.
 func (s *Service) refresh(ctx context.Context, api RepoAPI, cfg *repoconfig.Config, in store.Incident, line string) (store.Incident, error) {
+	slackOn := s.Slack != nil && in.SlackChannel != ""
+	parent := slackclient.Message{Text: s.parentText(in, cfg)}
+	newThread := false
+	if slackOn && in.SlackThreadTS == "" {
+		started, err := s.startThread(ctx, in, parent)
+		switch {
+		case err == nil:
+			in, newThread = started, true
+		case slackclient.IsPermanent(err):
+			// Slack refuses for good (no such channel, not invited): the
+			// timeline says so, and the next change tries again.
+			why := fmt.Sprintf("no Slack thread in %s: %s", in.SlackChannel, slackclient.ErrorCode(err))
+			if _, err := s.Store.AppendIncidentEvent(ctx, store.IncidentEvent{IncidentID: in.ID, At: s.Clock.Now(), Actor: "golive",
+				Action: "slack", Detail: why, DedupKey: "slack:" + slackclient.ErrorCode(err)}); err != nil {
+				return in, err
+			}
+			s.logger().Warn("start an incident's Slack thread", "incident", in.ID, "err", err)
+		default:
+			return in, err // Slack is down or limiting: retried
+		}
+	}
 	events, err := s.Store.IncidentEvents(ctx, in.ID)
 	if err != nil {
 		return in, err
@@ -283,33 +305,13 @@ func (s *Service) refresh(ctx context.Context, api RepoAPI, cfg *repoconfig.Conf
 	} else if err := api.EditComment(ctx, in.TimelineCommentID, body); err != nil {
 		return in, err
 	}
-	if s.Slack == nil || in.SlackChannel == "" {
+	if !slackOn || in.SlackThreadTS == "" {
 		return in, nil
 	}
-	parent := slackclient.Message{Text: s.parentText(in, cfg)}
-	if in.SlackThreadTS == "" {
-		channel, err := s.Slack.ResolveChannel(ctx, in.SlackChannel)
-		if err != nil {
-			return in, fmt.Errorf("find the incident channel %q: %w", in.SlackChannel, err)
+	if !newThread {
+		if err := s.Slack.UpdateMessage(ctx, in.SlackChannelID, in.SlackThreadTS, parent); err != nil {
+			s.logger().Warn("update an incident's thread parent", "incident", in.ID, "err", err)
 		}
-		id := strconv.FormatInt(in.ID, 10)
-		ts, found, err := s.Slack.FindByMetadata(ctx, channel, "", ThreadEvent, "incident", id)
-		if err != nil {
-			return in, err
-		}
-		if !found {
-			parent.Channel = channel
-			parent.Metadata = &slackclient.Metadata{EventType: ThreadEvent, Payload: map[string]any{"incident": id}}
-			if ts, channel, err = s.Slack.PostMessage(ctx, parent); err != nil {
-				return in, err
-			}
-		}
-		in.SlackChannelID, in.SlackThreadTS = channel, ts
-		if in, err = s.Store.UpdateIncident(ctx, in); err != nil {
-			return in, err
-		}
-	} else if err := s.Slack.UpdateMessage(ctx, in.SlackChannelID, in.SlackThreadTS, parent); err != nil {
-		s.logger().Warn("update an incident's thread parent", "incident", in.ID, "err", err)
 	}
 	if line != "" {
 		if _, _, err := s.Slack.PostMessage(ctx, slackclient.Message{Channel: in.SlackChannelID, ThreadTS: in.SlackThreadTS, Text: line}); err != nil {
@@ -317,6 +319,29 @@ func (s *Service) refresh(ctx context.Context, api RepoAPI, cfg *repoconfig.Conf
 		}
 	}
 	return in, nil
+}
+
+// startThread posts in's thread parent, or finds the one an earlier attempt
+// posted, and records it.
+func (s *Service) startThread(ctx context.Context, in store.Incident, parent slackclient.Message) (store.Incident, error) {
+	channel, err := s.Slack.ResolveChannel(ctx, in.SlackChannel)
+	if err != nil {
+		return in, fmt.Errorf("find the incident channel %q: %w", in.SlackChannel, err)
+	}
+	id := strconv.FormatInt(in.ID, 10)
+	ts, found, err := s.Slack.FindByMetadata(ctx, channel, "", ThreadEvent, "incident", id)
+	if err != nil {
+		return in, err
+	}
+	if !found {
+		parent.Channel = channel
+		parent.Metadata = &slackclient.Metadata{EventType: ThreadEvent, Payload: map[string]any{"incident": id}}
+		if ts, channel, err = s.Slack.PostMessage(ctx, parent); err != nil {
+			return in, err
+		}
+	}
+	in.SlackChannelID, in.SlackThreadTS = channel, ts
+	return s.Store.UpdateIncident(ctx, in)
 }
 
 // Find returns the incident a command names: issue #n, else the issue it
