@@ -36,6 +36,7 @@ type RepoAPI interface {
 	Permission(ctx context.Context, user string) (string, error)
 	CreateComment(ctx context.Context, number int, body string) (int64, error)
 	EditComment(ctx context.Context, id int64, body string) error
+	Comments(ctx context.Context, number int) ([]ghclient.Comment, error)
 	DefaultBranch(ctx context.Context) (string, error)
 	ResolveRef(ctx context.Context, ref string) (string, error)
 	PullRequestHead(ctx context.Context, number int) (ghclient.PRHead, error)
@@ -70,7 +71,7 @@ const (
 // Request is one command to run, from either surface.
 type Request struct {
 	Surface    string
-	DeliveryID string // the inbox delivery; makes the command's effects idempotent
+	DeliveryID string // the inbox delivery (for a comment, "comment-<id>"); makes the command's effects idempotent
 	Text       string // as typed, for the audit log
 	Command    command.Command
 
@@ -194,11 +195,26 @@ func (s *Service) Run(ctx context.Context, req Request) error {
 	if out.deploy != nil {
 		cid = out.deploy.CorrelationID
 	}
-	if _, err := s.Store.AppendCommandAudit(ctx, store.CommandAudit{At: s.Clock.Now(), Surface: req.Surface, Actor: req.actor(),
-		Repo: req.Repo, Text: req.Text, Decision: out.decision, Reason: out.reason, CorrelationID: cid}); err != nil {
+	again, err := s.audit(ctx, req, out, cid)
+	if err != nil {
 		return err
 	}
-	return s.reply(ctx, api, req, out)
+	return s.reply(ctx, api, req, out, again)
+}
+
+// audit records the request in the command audit log, keyed by the request:
+// a command handled again (its delivery retried after a crash or a failed
+// call) is audited once. again reports that an earlier attempt audited it,
+// and so may have replied already.
+func (s *Service) audit(ctx context.Context, req Request, out outcome, cid string) (again bool, err error) {
+	now := s.Clock.Now()
+	a, err := s.Store.AppendCommandAudit(ctx, store.CommandAudit{At: now, Surface: req.Surface, Actor: req.actor(),
+		Repo: req.Repo, Text: req.Text, Decision: out.decision, Reason: out.reason, CorrelationID: cid, DedupKey: req.correlationID()})
+	if err != nil {
+		return false, err
+	}
+	d := a.At.Sub(now)
+	return d < -time.Millisecond || d > time.Millisecond, nil
 }
 
 // countCommand counts a deploy or rollback that was refused or failed;
@@ -231,25 +247,26 @@ func (s *Service) Answer(ctx context.Context, req Request, text string, isHelp b
 	if isHelp {
 		out = accepted(text)
 	}
-	if _, err := s.Store.AppendCommandAudit(ctx, store.CommandAudit{At: s.Clock.Now(), Surface: req.Surface, Actor: req.actor(),
-		Repo: req.Repo, Text: req.Text, Decision: out.decision, Reason: out.reason}); err != nil {
+	again, err := s.audit(ctx, req, out, "")
+	if err != nil {
 		return err
 	}
 	if req.Surface == SurfaceGitHub && req.CommentID != 0 && !isHelp {
 		out.decision = store.CommandError // 😕: golive did not understand
 	}
-	return s.reply(ctx, api, req, out)
+	return s.reply(ctx, api, req, out, again)
 }
 
 // reply answers on the request's surface: a comment and a reaction on
-// GitHub, the response_url in Slack.
-func (s *Service) reply(ctx context.Context, api RepoAPI, req Request, out outcome) error {
+// GitHub, the response_url in Slack. again says an earlier attempt at the
+// request may have answered already.
+func (s *Service) reply(ctx context.Context, api RepoAPI, req Request, out outcome, again bool) error {
 	switch req.Surface {
 	case SurfaceGitHub:
 		if out.deploy != nil && out.deploy.ReplyCommentID != 0 {
 			return nil // answered before this redelivery
 		}
-		id, err := api.CreateComment(ctx, req.IssueNumber, out.text)
+		id, err := s.postReply(ctx, api, req, out.text, again)
 		if err != nil {
 			return err
 		}
@@ -290,6 +307,34 @@ func (s *Service) reply(ctx context.Context, api RepoAPI, req Request, out outco
 		return nil
 	}
 	return fmt.Errorf("answer a command from %q: unknown surface", req.Surface)
+}
+
+// replyMarker starts golive's reply to a request on GitHub. It names the
+// request by its correlation id (a queued deploy that starts later is a
+// request of its own, with a reply of its own).
+func replyMarker(req Request) string { return "<!-- golive:reply " + req.correlationID() + " -->" }
+
+// postReply posts text as the request's reply on its issue, unless an
+// earlier attempt at the request did: an attempt cut short after posting
+// (a crash, or a failure of the reaction that follows) is tried again by
+// the inbox, and its reply is then found by its marker, not posted twice.
+// Only a request handled again (again) looks: the first attempt audits the
+// request before it replies, so a later one knows.
+func (s *Service) postReply(ctx context.Context, api RepoAPI, req Request, text string, again bool) (int64, error) {
+	marker := replyMarker(req)
+	if !again {
+		return api.CreateComment(ctx, req.IssueNumber, marker+"\n"+text)
+	}
+	cs, err := api.Comments(ctx, req.IssueNumber)
+	if err != nil {
+		return 0, err
+	}
+	for _, c := range cs {
+		if c.AuthorIsBot && strings.HasPrefix(c.Body, marker) {
+			return c.ID, nil
+		}
+	}
+	return api.CreateComment(ctx, req.IssueNumber, marker+"\n"+text)
 }
 
 // run authorizes and runs the command.

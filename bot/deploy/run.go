@@ -150,10 +150,32 @@ func (s *Service) goLiveFor(ctx context.Context, req Request, env string) (store
 // deploy and looks for its run for a few seconds.
 func (s *Service) dispatch(ctx context.Context, api RepoAPI, req Request, env repoconfig.Environment, kind, workflow, ref, sha string, g store.GoLive) (outcome, error) {
 	cid := req.correlationID()
-	if d, err := s.Store.GetDeployByCorrelation(ctx, cid); err == nil {
+	d, err := s.Store.GetDeployByCorrelation(ctx, cid)
+	resumed := err == nil
+	switch {
+	case resumed && (d.State != store.DeployDispatched || d.RunID != 0):
 		// This request was dispatched before (a redelivery): report it.
 		return outcome{decision: store.CommandAccepted, text: s.deployText(d), deploy: &d}, nil
-	} else if !errors.Is(err, store.ErrNotFound) {
+	case resumed:
+		// Recorded without a run: an earlier attempt stopped between
+		// writing the row and GitHub taking the dispatch (a crash, or the
+		// dispatch failed transiently), or GitHub took it and its run was
+		// not seen yet. Dispatch again, with the row's ref and SHA, only
+		// when GitHub has no run for it.
+		run, found, err := s.lookForRun(ctx, api, d.Workflow, d.DispatchedAt, cid)
+		if err != nil {
+			return outcome{}, err
+		}
+		if found {
+			d.RunID, d.RunURL, d.State = run.ID, run.HTMLURL, store.DeployRunning
+			if d, err = s.Store.UpdateDeploy(ctx, d); err != nil {
+				return outcome{}, err
+			}
+			s.changed(ctx, d)
+			return outcome{decision: store.CommandAccepted, text: s.deployText(d), deploy: &d}, nil
+		}
+		workflow, ref, sha = d.Workflow, d.Ref, d.SHA
+	case !errors.Is(err, store.ErrNotFound):
 		return outcome{}, err
 	}
 	branch, err := api.DefaultBranch(ctx)
@@ -165,13 +187,15 @@ func (s *Service) dispatch(ctx context.Context, api RepoAPI, req Request, env re
 		issue = strconv.Itoa(g.IssueNumber)
 	}
 	now := s.Clock.Now()
-	d, err := s.Store.CreateDeploy(ctx, store.Deploy{CorrelationID: cid, Kind: kind, InstallationID: req.InstallationID,
-		RepoID: req.RepoID, Repo: req.Repo, Environment: env.Name, Ref: ref, SHA: sha, Workflow: workflow,
-		RequestedBy: req.actor(), Surface: req.Surface, GoLiveID: g.ID, IssueNumber: req.IssueNumber,
-		TriggerCommentID: req.CommentID, SlackChannel: req.SlackChannel, ResponseURL: req.ResponseURL,
-		State: store.DeployDispatched, DispatchedAt: now, UpdatedAt: now})
-	if err != nil {
-		return outcome{}, err
+	if !resumed {
+		d, err = s.Store.CreateDeploy(ctx, store.Deploy{CorrelationID: cid, Kind: kind, InstallationID: req.InstallationID,
+			RepoID: req.RepoID, Repo: req.Repo, Environment: env.Name, Ref: ref, SHA: sha, Workflow: workflow,
+			RequestedBy: req.actor(), Surface: req.Surface, GoLiveID: g.ID, IssueNumber: req.IssueNumber,
+			TriggerCommentID: req.CommentID, SlackChannel: req.SlackChannel, ResponseURL: req.ResponseURL,
+			State: store.DeployDispatched, DispatchedAt: now, UpdatedAt: now})
+		if err != nil {
+			return outcome{}, err
+		}
 	}
 	// Inputs are validated values only: the environment and ref passed the
 	// grammar, the SHA and issue come from GitHub and the store, the actor
@@ -181,7 +205,8 @@ func (s *Service) dispatch(ctx context.Context, api RepoAPI, req Request, env re
 	if err := api.DispatchWorkflow(ctx, workflow, branch, inputs); err != nil {
 		if ghclient.IsTransient(err) {
 			// The row stays dispatched without a run; a retry finds it
-			// by its correlation id and the run timeout reports it.
+			// by its correlation id and dispatches again unless GitHub
+			// has a run for it.
 			return outcome{}, err
 		}
 		d.State, d.Detail, d.FinishedAt = store.DeployError, err.Error(), s.Clock.Now()
@@ -206,6 +231,31 @@ func (s *Service) dispatch(ctx context.Context, api RepoAPI, req Request, env re
 	}
 	s.changed(ctx, d)
 	return outcome{decision: store.CommandAccepted, text: s.deployText(d), deploy: &d}, nil
+}
+
+// lookForRun is findRun for a dispatch that may never have reached GitHub:
+// a failed look-up is an error rather than "no run", so that a transient
+// failure does not lead to a second dispatch.
+func (s *Service) lookForRun(ctx context.Context, api RepoAPI, workflow string, dispatched time.Time, cid string) (ghclient.WorkflowRun, bool, error) {
+	wait := s.RunWait
+	if wait <= 0 {
+		wait = 5 * time.Second
+	}
+	deadline := time.Now().Add(wait)
+	for delay := 250 * time.Millisecond; ; delay = min(delay*2, 2*time.Second) {
+		run, ok, err := api.FindDispatchedRun(ctx, workflow, dispatched.Add(-2*time.Minute), cid)
+		if err != nil || ok {
+			return run, ok, err
+		}
+		if time.Now().Add(delay).After(deadline) {
+			return ghclient.WorkflowRun{}, false, nil
+		}
+		select {
+		case <-ctx.Done():
+			return ghclient.WorkflowRun{}, false, ctx.Err()
+		case <-time.After(delay):
+		}
+	}
 }
 
 // findRun looks for the run a dispatch started, for up to RunWait.

@@ -121,6 +121,9 @@ type CommandAudit struct {
 	Decision      string // CommandAccepted, CommandRefused or CommandError
 	Reason        string
 	CorrelationID string // the deploy it started, "" when none
+	// DedupKey, when set, makes the entry idempotent: a second entry with
+	// the same key is not written (a command handled again is audited once).
+	DedupKey string
 }
 
 const envLockCols = `repo_id, environment, holder, holder_key, reason, created_at, expires_at`
@@ -467,17 +470,18 @@ func (s *sqlStore) LatestDeploys(ctx context.Context, repoID int64, env string, 
 	return collect(rows, err, fmt.Sprintf("list the latest deploys to environment %q of repository %d", env, repoID), scanDeploy)
 }
 
-const commandAuditCols = `id, at, surface, actor, repo, text, decision, reason, correlation_id`
+const commandAuditCols = `id, at, surface, actor, repo, text, decision, reason, correlation_id, COALESCE(dedup_key, '')`
 
 func scanCommandAudit(sc rowScanner) (CommandAudit, error) {
 	var a CommandAudit
-	err := sc.Scan(&a.ID, scanTime(&a.At), &a.Surface, &a.Actor, &a.Repo, &a.Text, &a.Decision, &a.Reason, &a.CorrelationID)
+	err := sc.Scan(&a.ID, scanTime(&a.At), &a.Surface, &a.Actor, &a.Repo, &a.Text, &a.Decision, &a.Reason, &a.CorrelationID, &a.DedupKey)
 	return a, err
 }
 
 // AppendCommandAudit records a command and returns the entry as stored, with
 // its ID assigned. At is required and Decision must be CommandAccepted,
-// CommandRefused or CommandError.
+// CommandRefused or CommandError. An entry whose DedupKey was appended
+// before is not written again; the earlier entry is returned.
 func (s *sqlStore) AppendCommandAudit(ctx context.Context, a CommandAudit) (CommandAudit, error) {
 	activity := fmt.Sprintf("audit command %q by %q", a.Text, a.Actor)
 	switch {
@@ -487,9 +491,15 @@ func (s *sqlStore) AppendCommandAudit(ctx context.Context, a CommandAudit) (Comm
 		return CommandAudit{}, fmt.Errorf("%s: decision %q is not %q, %q or %q", activity, a.Decision, CommandAccepted, CommandRefused, CommandError)
 	}
 	stored, err := scanCommandAudit(s.w.QueryRowContext(ctx, s.d.rebind(`INSERT INTO command_audit
-		(at, surface, actor, repo, text, decision, reason, correlation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		(at, surface, actor, repo, text, decision, reason, correlation_id, dedup_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''))
+		ON CONFLICT (dedup_key) DO NOTHING
 		RETURNING `+commandAuditCols),
-		s.d.timeArg(a.At), a.Surface, a.Actor, a.Repo, a.Text, a.Decision, a.Reason, a.CorrelationID))
+		s.d.timeArg(a.At), a.Surface, a.Actor, a.Repo, a.Text, a.Decision, a.Reason, a.CorrelationID, a.DedupKey))
+	if errors.Is(err, sql.ErrNoRows) && a.DedupKey != "" {
+		// Audited before: the entry as first written.
+		stored, err = scanCommandAudit(s.w.QueryRowContext(ctx, s.d.rebind(`SELECT `+commandAuditCols+`
+			FROM command_audit WHERE dedup_key = ?`), a.DedupKey))
+	}
 	if err != nil {
 		return CommandAudit{}, fmt.Errorf("%s: %w", activity, err)
 	}

@@ -758,6 +758,29 @@ func testCommandAudit(t *testing.T, s store.Store) {
 			t.Errorf("AppendCommandAudit(%+v) accepted", bad)
 		}
 	}
+
+	// A command handled again (bench/crash found reruns audited twice) is
+	// audited once: the second entry with its key returns the first.
+	keyed := store.CommandAudit{At: at, Surface: "github", Actor: "@carol", Repo: "acme/keyed", Text: "/golive lock qa",
+		Decision: store.CommandAccepted, DedupKey: "gl-0123456789ab"}
+	first, err := s.AppendCommandAudit(ctx, keyed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := keyed
+	again.At, again.Decision, again.Reason = at.Add(time.Minute), store.CommandError, "retried"
+	second, err := s.AppendCommandAudit(ctx, again)
+	if err != nil || second != first {
+		t.Fatalf("the same key appended again = %+v, %v; want the first entry %+v", second, err, first)
+	}
+	if list, _ := s.ListCommandAudit(ctx, "acme/keyed", 10); len(list) != 1 || list[0] != first {
+		t.Fatalf("ListCommandAudit(acme/keyed) = %+v, want the one entry", list)
+	}
+	other := keyed
+	other.DedupKey = "gl-ba9876543210"
+	if o, err := s.AppendCommandAudit(ctx, other); err != nil || o.ID == first.ID {
+		t.Fatalf("another key: %+v, %v; want an entry of its own", o, err)
+	}
 }
 
 func testCancelQueuedDeploys(t *testing.T, s store.Store) {
