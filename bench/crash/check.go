@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -343,7 +344,7 @@ func summary(ts []*tally) string {
 // logStats counts the deliveries a golive's logs say it processed, and how
 // many of those on a second or later attempt (after a kill, a failure or a
 // lease that ran out).
-func logStats(files []string) (processed, again int) {
+func logStats(files []string) (processed, again, maxAttempt int) {
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -357,7 +358,11 @@ func logStats(files []string) (processed, again int) {
 			if !strings.Contains(line, `"attempt":1,`) {
 				again++
 			}
+			if _, rest, ok := strings.Cut(line, `"attempt":`); ok {
+				n, _ := strconv.Atoi(strings.SplitN(rest, ",", 2)[0])
+				maxAttempt = max(maxAttempt, n)
+			}
 		}
 	}
-	return processed, again
+	return processed, again, maxAttempt
 }

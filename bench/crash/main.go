@@ -509,8 +509,8 @@ func (r *run) main() (int, error) {
 		r.killed.Load(), starts, cleanStops, len(r.replicas), sent.Sub(r.start).Round(time.Second), drained.Round(time.Second))
 	var perReplica []string
 	for _, rep := range r.replicas {
-		n, again := logStats(rep.logFiles())
-		perReplica = append(perReplica, fmt.Sprintf("golive %d: %d (%d on a later attempt)", rep.index, n, again))
+		n, again, most := logStats(rep.logFiles())
+		perReplica = append(perReplica, fmt.Sprintf("golive %d: %d (%d on a later attempt, at most attempt %d)", rep.index, n, again, most))
 	}
 	fmt.Fprintf(r.out, "deliveries processed, from the logs: %s\n", strings.Join(perReplica, "; "))
 	if r.untickable > 0 {
